@@ -1,0 +1,141 @@
+import type { Changeset } from './types.js';
+import type { Expectation } from './expectation.js';
+import { expectedValue } from './expectation.js';
+
+/**
+ * The stable error codes of the HTTP contract, plus the codes this implementation adds for
+ * inputs the contract leaves open. Clients match on these; never rename one.
+ */
+export const ErrorCodes = [
+  'MISSING_STREAM_ID',
+  'BOTH_EXPECTED_CHANGESET_AND_EVENT_ARE_SET',
+  'INVALID_EXPECTED_CHANGESET_ID',
+  'INVALID_EXPECTED_EVENT_ID',
+  'OPTIMISTIC_CONCURRENCY_EXCEPTION',
+  'STREAM_NOT_FOUND',
+  'INVALID_CHANGESET_FILTERING_PARAMS',
+  'INVALID_EVENT_FILTERING_PARAMS',
+  'INVALID_CHECKPOINT',
+  'INVALID_LIMIT',
+  'INVALID_JSON',
+  'INVALID_BODY',
+  'MISSING_EVENTS',
+  'INVALID_EVENTS',
+  'INVALID_METADATA',
+  'CHANGESET_TOO_LARGE',
+  'STATISTICS_NOT_READY',
+  'ENDPOINT_NOT_FOUND',
+  'STORE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface EesErrorOptions {
+  /** The stream the failed request named; the contract echoes it in most error bodies. */
+  readonly streamId?: string | undefined;
+  /** For a concurrency conflict: the changesets that won. */
+  readonly forthcoming?: readonly Changeset[] | undefined;
+  readonly cause?: unknown;
+}
+
+/** The one error type of the event store: a stable code, a human message, and context. */
+export class EesError extends Error {
+  override readonly name = 'EesError';
+  readonly streamId: string | undefined;
+  readonly forthcoming: readonly Changeset[] | undefined;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: EesErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.streamId = options.streamId;
+    this.forthcoming = options.forthcoming;
+  }
+}
+
+export const isEesError = (error: unknown): error is EesError => error instanceof EesError;
+
+/** Every error the contract spells out, with its exact message. */
+export const errors = {
+  missingStreamId: () => new EesError('MISSING_STREAM_ID', 'stream_id is a required value'),
+
+  bothExpectationsSet: (streamId: string) =>
+    new EesError(
+      'BOTH_EXPECTED_CHANGESET_AND_EVENT_ARE_SET',
+      'Cannot use both "last_changeset_id" and "last_event_id" for concurrency management. Specify only one value.',
+      { streamId },
+    ),
+
+  invalidExpectedValue: (streamId: string, kind: Expectation['kind'], raw: string) =>
+    new EesError(
+      kind === 'changeset' ? 'INVALID_EXPECTED_CHANGESET_ID' : 'INVALID_EXPECTED_EVENT_ID',
+      `The specified expected ${kind} id("${raw}") is invalid. Expected a positive integer.`,
+      { streamId },
+    ),
+
+  concurrencyConflict: (
+    streamId: string,
+    expectation: Expectation,
+    forthcoming: readonly Changeset[],
+  ) =>
+    new EesError(
+      'OPTIMISTIC_CONCURRENCY_EXCEPTION',
+      `The expected last ${expectation.kind} (${expectedValue(expectation)}) is outdated, review the changeset(s) appended after it.`,
+      { streamId, forthcoming },
+    ),
+
+  expectationAhead: (streamId: string, expectation: Expectation, last: number) =>
+    new EesError(
+      // The contract keeps the changeset code for both kinds of expectation.
+      'INVALID_EXPECTED_CHANGESET_ID',
+      `The specified expected ${expectation.kind}(${expectedValue(expectation)}) doesn't exist. The "${streamId}" stream's most recent ${expectation.kind} is ${last}.`,
+      { streamId },
+    ),
+
+  streamNotFound: (streamId: string) =>
+    new EesError('STREAM_NOT_FOUND', `The specified stream(${streamId}) doesn't exist`, {
+      streamId,
+    }),
+
+  invalidFilteringParams: (streamId: string, target: 'changeset' | 'event') =>
+    new EesError(
+      target === 'changeset'
+        ? 'INVALID_CHANGESET_FILTERING_PARAMS'
+        : 'INVALID_EVENT_FILTERING_PARAMS',
+      'The filtering params(from, to) have to be positive integer values',
+      { streamId },
+    ),
+
+  invertedRange: (streamId: string, target: 'changeset' | 'event', from: number, to: number) =>
+    new EesError(
+      target === 'changeset'
+        ? 'INVALID_CHANGESET_FILTERING_PARAMS'
+        : 'INVALID_EVENT_FILTERING_PARAMS',
+      `The higher boundary cannot be lower than the lower boundary: ${from}(from) > ${to}(to)`,
+      { streamId },
+    ),
+
+  invalidCheckpoint: (raw: string) =>
+    new EesError(
+      'INVALID_CHECKPOINT',
+      `"${raw}" is an invalid checkpoint value. Expected a positive integer value.`,
+    ),
+
+  invalidLimit: (raw: string) =>
+    new EesError(
+      'INVALID_LIMIT',
+      `"${raw}" is an invalid limit value. Expected an integer value greater than 0.`,
+    ),
+
+  statisticsNotReady: () => new EesError('STATISTICS_NOT_READY', 'Statistics are not yet generated'),
+
+  endpointNotFound: () => new EesError('ENDPOINT_NOT_FOUND', 'Invalid endpoint'),
+
+  storeUnavailable: (cause: unknown) =>
+    new EesError('STORE_UNAVAILABLE', 'The event store is temporarily unavailable. Retry later.', {
+      cause,
+    }),
+} as const;

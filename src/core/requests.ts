@@ -1,0 +1,81 @@
+import { errors } from './errors.js';
+import type { Expectation } from './expectation.js';
+import { NEW_STREAM } from './expectation.js';
+import { parseNonNegativeInteger } from './numbers.js';
+import type { Checkpoint, Range } from './types.js';
+
+/** A query parameter as it arrives: absent, or its raw text. An empty string counts as absent. */
+type Raw = string | undefined;
+
+const given = (raw: Raw): raw is string => raw !== undefined && raw !== '';
+
+/**
+ * Reads the mandatory concurrency expectation of a commit from its two query parameters.
+ * Neither given (or both empty) means "new stream" (`expected_last_changeset=0`).
+ */
+export function parseExpectation(
+  streamId: string,
+  params: { readonly expectedLastChangeset: Raw; readonly expectedLastEvent: Raw },
+): Expectation {
+  const { expectedLastChangeset, expectedLastEvent } = params;
+  if (given(expectedLastChangeset) && given(expectedLastEvent)) {
+    throw errors.bothExpectationsSet(streamId);
+  }
+  if (given(expectedLastChangeset)) {
+    const lastChangesetId = parseNonNegativeInteger(expectedLastChangeset);
+    if (lastChangesetId === undefined) {
+      throw errors.invalidExpectedValue(streamId, 'changeset', expectedLastChangeset);
+    }
+    return { kind: 'changeset', lastChangesetId };
+  }
+  if (given(expectedLastEvent)) {
+    const lastEventId = parseNonNegativeInteger(expectedLastEvent);
+    if (lastEventId === undefined) {
+      throw errors.invalidExpectedValue(streamId, 'event', expectedLastEvent);
+    }
+    return { kind: 'event', lastEventId };
+  }
+  return NEW_STREAM;
+}
+
+/** Reads the inclusive `from`/`to` bounds of a stream read (changesets or events). */
+export function parseStreamRange(
+  streamId: string,
+  target: 'changeset' | 'event',
+  params: { readonly from: Raw; readonly to: Raw },
+): Range {
+  const bound = (raw: Raw): number | undefined => {
+    if (!given(raw)) return undefined;
+    const value = parseNonNegativeInteger(raw);
+    if (value === undefined) throw errors.invalidFilteringParams(streamId, target);
+    return value;
+  };
+  const from = bound(params.from);
+  const to = bound(params.to);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw errors.invertedRange(streamId, target, from, to);
+  }
+  return { from, to };
+}
+
+export const DEFAULT_PAGE_LIMIT = 10;
+
+/** Reads `checkpoint` and `limit` of a global enumeration page. */
+export function parsePage(params: { readonly checkpoint: Raw; readonly limit: Raw }): {
+  checkpoint: Checkpoint;
+  limit: number;
+} {
+  let checkpoint = 0;
+  if (given(params.checkpoint)) {
+    const value = parseNonNegativeInteger(params.checkpoint);
+    if (value === undefined) throw errors.invalidCheckpoint(params.checkpoint);
+    checkpoint = value;
+  }
+  let limit = DEFAULT_PAGE_LIMIT;
+  if (given(params.limit)) {
+    const value = parseNonNegativeInteger(params.limit);
+    if (value === undefined || value < 1) throw errors.invalidLimit(params.limit);
+    limit = value;
+  }
+  return { checkpoint, limit };
+}

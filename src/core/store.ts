@@ -1,0 +1,108 @@
+import { errors } from './errors.js';
+import type { Expectation } from './expectation.js';
+import type {
+  Changeset,
+  Checkpoint,
+  IndexedChangeset,
+  JsonObject,
+  Range,
+  StreamEvent,
+  StreamHead,
+} from './types.js';
+
+export interface CommitRequest {
+  readonly streamId: string;
+  readonly expectation: Expectation;
+  /** Non-empty; validated before it reaches a store. */
+  readonly events: readonly JsonObject[];
+  readonly metadata: JsonObject;
+}
+
+export type CommitResult =
+  | { readonly status: 'committed'; readonly changeset: Changeset }
+  /** The expectation is behind the stream: these changesets were committed after it. */
+  | { readonly status: 'conflict'; readonly forthcoming: readonly Changeset[] }
+  /** The expectation is ahead of the stream, which ends at `head`. */
+  | { readonly status: 'ahead'; readonly head: StreamHead };
+
+/** What differs between stores, declared as data so nothing branches on a store's name. */
+export interface StoreCapabilities {
+  /**
+   * `true` when a changeset has its checkpoint as soon as the commit is acknowledged (SQLite,
+   * PostgreSQL); `false` when an indexer assigns it afterwards (DynamoDB Streams), so the
+   * global enumeration trails the commit.
+   */
+  readonly checkpointsAtCommit: boolean;
+  /** Whether several processes may serve one store at once (PostgreSQL, DynamoDB). */
+  readonly sharedAcrossProcesses: boolean;
+}
+
+/** A projection's persisted progress: the next checkpoint it reads, and its folded state. */
+export interface ProjectionState<State = unknown> {
+  readonly checkpoint: Checkpoint;
+  readonly state: State;
+}
+
+/**
+ * The storage port: every backend (memory, SQLite, PostgreSQL, DynamoDB) implements exactly
+ * this, and one conformance suite holds each of them to it.
+ */
+export interface EventStore {
+  readonly capabilities: StoreCapabilities;
+
+  /**
+   * Appends a changeset if, and only if, the expectation matches the stream's end. The check
+   * and the write are one atomic step: of two writers with the same expectation exactly one
+   * commits and the other gets `conflict` with the winner's changeset.
+   */
+  commit(request: CommitRequest): Promise<CommitResult>;
+
+  /** A stream's changesets in the inclusive range, in order; `undefined` if no such stream. */
+  readChangesets(streamId: string, range: Range): Promise<Changeset[] | undefined>;
+
+  /**
+   * A stream's events in the inclusive range of event ids, even when the range starts or ends
+   * inside a changeset; `undefined` if no such stream.
+   */
+  readEvents(streamId: string, range: Range): Promise<StreamEvent[] | undefined>;
+
+  /** Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. */
+  readGlobal(checkpoint: Checkpoint, limit: number): Promise<IndexedChangeset[]>;
+
+  readProjection(name: string): Promise<ProjectionState | undefined>;
+
+  /**
+   * Saves a projection's progress if its persisted checkpoint is still `previous` (`undefined`:
+   * never saved). Returns `false`, writing nothing, when another runner got there first.
+   */
+  writeProjection(
+    name: string,
+    next: ProjectionState,
+    previous: Checkpoint | undefined,
+  ): Promise<boolean>;
+
+  /** Releases connections and files. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Commits, turning a rejected expectation into the contract's error. */
+export async function commitChangeset(
+  store: EventStore,
+  request: CommitRequest,
+): Promise<Changeset> {
+  const result = await store.commit(request);
+  switch (result.status) {
+    case 'committed':
+      return result.changeset;
+    case 'conflict':
+      throw errors.concurrencyConflict(request.streamId, request.expectation, result.forthcoming);
+    case 'ahead':
+      throw errors.expectationAhead(
+        request.streamId,
+        request.expectation,
+        request.expectation.kind === 'changeset'
+          ? result.head.lastChangesetId
+          : result.head.lastEventId,
+      );
+  }
+}

@@ -1,0 +1,107 @@
+import type {
+  Changeset,
+  Checkpoint,
+  CommitRequest,
+  CommitResult,
+  EventStore,
+  IndexedChangeset,
+  ProjectionState,
+  Range,
+  StreamEvent,
+  StreamHead,
+} from '../../core/index.js';
+import { EMPTY_STREAM, decideCommit, isForthcoming, sliceEvents } from '../../core/index.js';
+
+export interface MemoryStoreOptions {
+  /** The commit clock; tests pin it. Defaults to the system clock. */
+  readonly clock?: () => Date;
+}
+
+const inRange = (value: number, range: Range): boolean =>
+  (range.from === undefined || value >= range.from) && (range.to === undefined || value <= range.to);
+
+/**
+ * The reference store: everything in process memory, nothing survives a restart. It defines
+ * what the other stores must do, and serves throwaway runs (`EES_DATABASE_URL=memory:`).
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore {
+  const clock = options.clock ?? (() => new Date());
+  const streams = new Map<string, IndexedChangeset[]>();
+  const global: IndexedChangeset[] = [];
+  const projections = new Map<string, ProjectionState>();
+
+  const headOf = (changesets: readonly Changeset[] | undefined): StreamHead => {
+    const last = changesets?.at(-1);
+    return last === undefined
+      ? EMPTY_STREAM
+      : { lastChangesetId: last.changesetId, lastEventId: last.lastEventId };
+  };
+
+  // Everything below runs synchronously between awaits, which makes each commit atomic.
+  return {
+    capabilities: { checkpointsAtCommit: true, sharedAcrossProcesses: false },
+
+    commit(request: CommitRequest): Promise<CommitResult> {
+      const existing = streams.get(request.streamId);
+      const head = headOf(existing);
+      const decision = decideCommit(head, request.expectation, request.events.length);
+      if (decision.outcome === 'conflict') {
+        const forthcoming = (existing ?? []).filter((c) => isForthcoming(request.expectation, c));
+        return Promise.resolve({ status: 'conflict', forthcoming });
+      }
+      if (decision.outcome === 'ahead') return Promise.resolve({ status: 'ahead', head });
+      const changeset: IndexedChangeset = {
+        streamId: request.streamId,
+        changesetId: decision.changesetId,
+        firstEventId: decision.firstEventId,
+        lastEventId: decision.lastEventId,
+        events: structuredClone(request.events),
+        metadata: structuredClone(request.metadata),
+        timestamp: clock().toISOString(),
+        checkpoint: global.length,
+      };
+      if (existing === undefined) streams.set(request.streamId, [changeset]);
+      else existing.push(changeset);
+      global.push(changeset);
+      return Promise.resolve({ status: 'committed', changeset });
+    },
+
+    readChangesets(streamId: string, range: Range): Promise<Changeset[] | undefined> {
+      const changesets = streams.get(streamId);
+      return Promise.resolve(changesets?.filter((c) => inRange(c.changesetId, range)));
+    },
+
+    readEvents(streamId: string, range: Range): Promise<StreamEvent[] | undefined> {
+      const changesets = streams.get(streamId);
+      if (changesets === undefined) return Promise.resolve(undefined);
+      const holding = changesets.filter(
+        (c) =>
+          (range.from === undefined || c.lastEventId >= range.from) &&
+          (range.to === undefined || c.firstEventId <= range.to),
+      );
+      return Promise.resolve(sliceEvents(holding, range));
+    },
+
+    readGlobal(checkpoint: Checkpoint, limit: number): Promise<IndexedChangeset[]> {
+      return Promise.resolve(global.slice(checkpoint, checkpoint + limit));
+    },
+
+    readProjection(name: string): Promise<ProjectionState | undefined> {
+      return Promise.resolve(projections.get(name));
+    },
+
+    writeProjection(
+      name: string,
+      next: ProjectionState,
+      previous: Checkpoint | undefined,
+    ): Promise<boolean> {
+      if (projections.get(name)?.checkpoint !== previous) return Promise.resolve(false);
+      projections.set(name, structuredClone(next));
+      return Promise.resolve(true);
+    },
+
+    close(): Promise<void> {
+      return Promise.resolve();
+    },
+  };
+}
