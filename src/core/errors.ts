@@ -130,7 +130,38 @@ export const errors = {
       `"${raw}" is an invalid limit value. Expected an integer value greater than 0.`,
     ),
 
-  statisticsNotReady: () => new EesError('STATISTICS_NOT_READY', 'Statistics are not yet generated'),
+  invalidJson: (streamId: string, reason: string) =>
+    new EesError('INVALID_JSON', `The request body is not valid JSON: ${reason}`, { streamId }),
+
+  invalidBody: (streamId: string) =>
+    new EesError(
+      'INVALID_BODY',
+      'The request body must be a JSON object: {"events": [{...}, ...], "metadata": {...}}',
+      { streamId },
+    ),
+
+  missingEvents: (streamId: string) =>
+    new EesError('MISSING_EVENTS', '"events" is a required value', { streamId }),
+
+  invalidEvents: (streamId: string, detail: string) =>
+    new EesError(
+      'INVALID_EVENTS',
+      `"events" must be a non-empty array of JSON objects: ${detail}`,
+      {
+        streamId,
+      },
+    ),
+
+  invalidMetadata: (streamId: string) =>
+    new EesError('INVALID_METADATA', '"metadata" must be a JSON object', { streamId }),
+
+  changesetTooLarge: (streamId: string, what: 'changeset' | 'request body', limit: number) =>
+    new EesError('CHANGESET_TOO_LARGE', `The ${what} exceeds the limit of ${limit} bytes.`, {
+      streamId,
+    }),
+
+  statisticsNotReady: () =>
+    new EesError('STATISTICS_NOT_READY', 'Statistics are not yet generated'),
 
   endpointNotFound: () => new EesError('ENDPOINT_NOT_FOUND', 'Invalid endpoint'),
 

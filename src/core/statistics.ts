@@ -34,3 +34,6 @@ export const foldStatistics = (
     }),
     statistics,
   );
+
+/** The name under which stores persist the statistics projection's progress. */
+export const STATISTICS_PROJECTION = 'statistics';

@@ -1,0 +1,63 @@
+import type { JsonObject } from '../core/index.js';
+import { errors } from '../core/index.js';
+import { ChangesetBody } from './schemas.js';
+
+export interface ChangesetInput {
+  readonly events: JsonObject[];
+  readonly metadata: JsonObject;
+}
+
+const utf8 = new TextEncoder();
+
+/** Size of a changeset as stores keep it: its events and metadata serialised as JSON. */
+export const changesetBytes = (input: ChangesetInput): number =>
+  utf8.encode(JSON.stringify(input.events)).byteLength +
+  utf8.encode(JSON.stringify(input.metadata)).byteLength;
+
+const describeEventsProblem = (path: readonly PropertyKey[], value: unknown): string => {
+  if (path.length < 2) {
+    return Array.isArray(value) ? 'the array is empty' : `got ${typeOf(value)}`;
+  }
+  return `events[${String(path[1])}] is ${typeOf(Array.isArray(value) ? value[Number(path[1])] : undefined)}`;
+};
+
+const typeOf = (value: unknown): string => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return value === undefined ? 'missing' : `a ${typeof value}`;
+};
+
+/**
+ * Parses and checks a commit's body. Every problem is a 4xx with its own error code, raised
+ * before anything reaches the store.
+ */
+export function parseChangesetBody(
+  streamId: string,
+  text: string,
+  maxChangesetBytes: number,
+): ChangesetInput {
+  if (text.trim() === '') throw errors.invalidJson(streamId, 'the body is empty');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw errors.invalidJson(streamId, error instanceof Error ? error.message : String(error));
+  }
+  const parsed = ChangesetBody.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const [field] = issue?.path ?? [];
+    const raw = body as Record<string, unknown>;
+    if (field === 'events') {
+      if (raw.events === undefined) throw errors.missingEvents(streamId);
+      throw errors.invalidEvents(streamId, describeEventsProblem(issue?.path ?? [], raw.events));
+    }
+    if (field === 'metadata') throw errors.invalidMetadata(streamId);
+    throw errors.invalidBody(streamId);
+  }
+  const input = { events: parsed.data.events, metadata: parsed.data.metadata ?? {} };
+  if (changesetBytes(input) > maxChangesetBytes) {
+    throw errors.changesetTooLarge(streamId, 'changeset', maxChangesetBytes);
+  }
+  return input;
+}
