@@ -37,7 +37,7 @@ export interface StoreCapabilities {
   readonly sharedAcrossProcesses: boolean;
 }
 
-/** A projection's persisted progress: the next checkpoint it reads, and its folded state. */
+/** A projection's persisted progress: the next checkpoint it reads, and its folded state (JSON-serialisable: stores keep it as JSON). */
 export interface ProjectionState<State = unknown> {
   readonly checkpoint: Checkpoint;
   readonly state: State;

@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3';
+import type { CommitRequest, CommitResult, Expectation } from '../../core/index.js';
+import { EMPTY_STREAM, decideCommit } from '../../core/index.js';
+import type { ChangesetRow } from './rows.js';
+import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { prepareStreamHead } from './stream-head.js';
+
+/**
+ * The changesets a conflicting writer gets back (core `isForthcoming`), found by index range
+ * rather than by reading the whole stream.
+ */
+export const forthcomingSql: Record<Expectation['kind'], string> = {
+  changeset: `
+    SELECT ${CHANGESET_COLUMNS} FROM changesets
+    WHERE stream_id = ? AND changeset_id > ?
+    ORDER BY changeset_id
+  `,
+  // Event ids grow with changeset ids, so this order is the stream's order.
+  event: `
+    SELECT ${CHANGESET_COLUMNS} FROM changesets
+    WHERE stream_id = ? AND last_event_id > ?
+    ORDER BY last_event_id
+  `,
+};
+
+/**
+ * The next checkpoint is computed by the insert itself, under the write lock: no two commits can
+ * read the same maximum, and a rolled-back commit leaves no hole, which keeps checkpoints
+ * gapless. `MAX` of the rowid is a single seek.
+ */
+export const insertChangesetSql = `
+  INSERT INTO changesets (${CHANGESET_COLUMNS})
+  VALUES (
+    (SELECT COALESCE(MAX(checkpoint), -1) + 1 FROM changesets),
+    @streamId, @changesetId, @firstEventId, @lastEventId, @timestamp, @metadata, @events
+  )
+  RETURNING ${CHANGESET_COLUMNS}
+`;
+
+interface InsertParams {
+  readonly streamId: string;
+  readonly changesetId: number;
+  readonly firstEventId: number;
+  readonly lastEventId: number;
+  readonly timestamp: string;
+  readonly metadata: string;
+  readonly events: string;
+}
+
+/**
+ * Appends a changeset when its expectation holds. The head read, the decision and the insert run
+ * in one `BEGIN IMMEDIATE` transaction: it takes the database's write lock before reading, so
+ * no other connection or process can commit between the check and the write, and of two
+ * writers with the same expectation the second sees the first's changeset. (A deferred
+ * transaction would read an older snapshot and then fail to upgrade, without waiting.)
+ */
+export function prepareCommit(
+  db: Database,
+  clock: () => Date,
+): (request: CommitRequest) => CommitResult {
+  const headOf = prepareStreamHead(db);
+  const forthcoming = {
+    changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset),
+    event: db.prepare<[string, number], ChangesetRow>(forthcomingSql.event),
+  };
+  const insert = db.prepare<InsertParams, ChangesetRow>(insertChangesetSql);
+
+  const commit = db.transaction((request: CommitRequest): CommitResult => {
+    const { streamId, expectation } = request;
+    const head = headOf(streamId) ?? EMPTY_STREAM;
+    const decision = decideCommit(head, expectation, request.events.length);
+    switch (decision.outcome) {
+      case 'conflict': {
+        const rows =
+          expectation.kind === 'changeset'
+            ? forthcoming.changeset.all(streamId, expectation.lastChangesetId)
+            : forthcoming.event.all(streamId, expectation.lastEventId);
+        return { status: 'conflict', forthcoming: rows.map(toChangeset) };
+      }
+      case 'ahead':
+        return { status: 'ahead', head };
+      case 'commit': {
+        const row = insert.get({
+          streamId,
+          changesetId: decision.changesetId,
+          firstEventId: decision.firstEventId,
+          lastEventId: decision.lastEventId,
+          timestamp: clock().toISOString(),
+          metadata: JSON.stringify(request.metadata),
+          events: JSON.stringify(request.events),
+        });
+        if (row === undefined) throw new Error('INSERT ... RETURNING returned no row');
+        return { status: 'committed', changeset: toChangeset(row) };
+      }
+    }
+  });
+
+  return (request) => commit.immediate(request);
+}
