@@ -1,0 +1,44 @@
+/**
+ * Errors the operator is expected to fix (a bad setting, a database that cannot be opened).
+ * The CLI prints their one-line message, never a stack trace, and exits with `exitCode`.
+ */
+export abstract class StartupError extends Error {
+  abstract readonly exitCode: number;
+
+  constructor(message: string, options?: ErrorOptions) {
+    // One line, whatever the cause said: the CLI prints `ees: <message>` and nothing else.
+    super(message.replace(/\s*\n\s*/g, ' '), options);
+  }
+}
+
+/** A setting (environment variable, flag or database URL) that is invalid. Exit code 2. */
+export class ConfigError extends StartupError {
+  override readonly name = 'ConfigError';
+  readonly exitCode = 2;
+}
+
+/** A valid setting the runtime could not act on: a store that cannot be opened. Exit code 1. */
+export class StoreOpenError extends StartupError {
+  override readonly name = 'StoreOpenError';
+  readonly exitCode = 1;
+}
+
+/** The server could not listen on the configured host and port (in use, not permitted). */
+export class ListenError extends StartupError {
+  override readonly name = 'ListenError';
+  readonly exitCode = 1;
+}
+
+export const isStartupError = (error: unknown): error is StartupError =>
+  error instanceof StartupError;
+
+/** The message of anything thrown, for one-line reports. */
+export const describeError = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+
+/**
+ * The report of an error nobody expected, which means a bug: unlike the one-line reports of
+ * expected errors it keeps the stack, since that is what fixes it.
+ */
+export const describeUnexpected = (error: unknown): string =>
+  `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;

@@ -1,0 +1,16 @@
+// The Node runtime's public face. `cli.ts` is deliberately absent: importing it starts the CLI.
+export { resolveConfig, SETTINGS } from './config.js';
+export type { Config } from './config.js';
+export type { Setting } from './settings.js';
+export {
+  ConfigError,
+  ListenError,
+  StartupError,
+  StoreOpenError,
+  isStartupError,
+} from './errors.js';
+export { helpText } from './help.js';
+export { startServer } from './server.js';
+export type { RunningServer, ServerOptions } from './server.js';
+export { openStore, STORE_OPENERS } from './stores.js';
+export { readPackageVersion } from './version.js';

@@ -1,0 +1,139 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { EventStore } from '../core/index.js';
+import { createApp } from '../http/index.js';
+import { startStatisticsProjector } from '../projections/index.js';
+import type { Config } from './config.js';
+import { ListenError, describeError, describeUnexpected } from './errors.js';
+
+export interface ServerOptions {
+  readonly config: Config;
+  /** Opened by the caller; the server owns it from here on and closes it in `close`. */
+  readonly store: EventStore;
+  /** Reported by `GET /version`. */
+  readonly version: string;
+  /** Where the server reports what goes wrong while it runs (one line per call). */
+  readonly log: (line: string) => void;
+  /**
+   * How long `close` lets requests in progress run before cutting their connections; bounds
+   * shutdown when a client holds a response open (a stalled upload, a long-lived stream).
+   * Default 10 s, well inside the 30 s most process managers wait before SIGKILL.
+   */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** The address it listens on, with the real port when the configuration asked for port 0. */
+  readonly url: string;
+  /**
+   * Stops accepting connections, lets requests in progress finish, stops the statistics
+   * projector, then closes the store. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/** How often idle keep-alive connections are closed while waiting for in-flight requests. */
+const IDLE_SWEEP_MS = 50;
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/** `http://host:port`, bracketing IPv6 literals. */
+const urlOf = (host: string, port: number): string =>
+  `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+type FetchCallback = Parameters<typeof serve>[0]['fetch'];
+
+function listen(config: Config, fetch: FetchCallback) {
+  return new Promise<{ server: Server; port: number }>((resolveListen, rejectListen) => {
+    const server = serve(
+      { fetch, port: config.port, hostname: config.host },
+      (info: AddressInfo) => {
+        server.off('error', onError);
+        resolveListen({ server: server as Server, port: info.port });
+      },
+    );
+    const onError = (error: NodeJS.ErrnoException) => {
+      rejectListen(
+        new ListenError(
+          `cannot listen on ${urlOf(config.host, config.port)}: ${error.code ?? describeError(error)}`,
+          { cause: error },
+        ),
+      );
+    };
+    server.once('error', onError);
+  });
+}
+
+/**
+ * Lets in-flight requests finish while refusing new ones. `server.close` alone waits for every
+ * keep-alive connection, however idle; sweeping idle connections repeatedly closes each one
+ * as soon as its current response is out. After `graceMs` whatever is left is cut.
+ */
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolveClose, rejectClose) => {
+    const sweep = setInterval(() => {
+      server.closeIdleConnections();
+    }, IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+    }, graceMs);
+    server.close((error) => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      if (error === undefined) resolveClose();
+      else rejectClose(error);
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Serves the HTTP contract on Node: the Hono app on `@hono/node-server`, plus the statistics
+ * projector that keeps `GET /streams` current, both over one store.
+ *
+ * @example
+ * const server = await startServer({ config, store, version: '1.0.0', log: console.error });
+ * console.log(server.url);
+ * await server.close();
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { config, store, log } = options;
+  const app = createApp({
+    store,
+    version: options.version,
+    limits: { maxChangesetBytes: config.maxChangesetBytes, maxPageSize: config.maxPageSize },
+    onUnexpectedError: (error) => {
+      log(describeUnexpected(error));
+    },
+  });
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(config, app.fetch);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const { server, port } = listening;
+  const projector = startStatisticsProjector(store, {
+    intervalMs: config.statsIntervalMs,
+    onError: (error) => {
+      log(`statistics projector: ${describeError(error)}`);
+    },
+  });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    try {
+      await drain(server, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+    } finally {
+      await projector.stop();
+      await store.close();
+    }
+  };
+
+  return {
+    url: urlOf(config.host, port),
+    close: () => (closing ??= shutdown()),
+  };
+}

@@ -1,0 +1,119 @@
+/** What `ees serve` runs with, after defaults, environment and flags are combined. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Which store, as a URL whose scheme picks the backend (see `openStore`). */
+  readonly databaseUrl: string;
+  /** Pause between statistics projector passes, in milliseconds. */
+  readonly statsIntervalMs: number;
+  readonly maxChangesetBytes: number;
+  readonly maxPageSize: number;
+}
+
+/** A value parser: the typed value, or a reason the text is not acceptable. */
+type Parse<T> = (raw: string) => { value: T } | { reason: string };
+
+/**
+ * One configurable setting: where it comes from, its default, and how its text is read.
+ * The table drives both `resolveConfig` and `ees --help`, so they cannot drift apart.
+ */
+export interface Setting<K extends keyof Config = keyof Config> {
+  readonly key: K;
+  readonly env: string;
+  readonly flag: string;
+  /** What the flag's value is, as `--help` shows it: `--port <port>`. */
+  readonly placeholder: string;
+  /** The default as the operator would type it. */
+  readonly defaultText: string;
+  readonly description: string;
+  readonly parse: Parse<Config[K]>;
+}
+
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> =>
+  (raw) => {
+    const value = Number(raw);
+    return /^[0-9]+$/.test(raw) && value >= min && value <= max
+      ? { value }
+      : {
+          reason:
+            max === Number.MAX_SAFE_INTEGER
+              ? `expected an integer of at least ${min}`
+              : `expected an integer from ${min} to ${max}`,
+        };
+  };
+
+// setTimeout silently turns longer delays into 1 ms, which would make the projector spin.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const seconds: Parse<number> = (raw) => {
+  const ms = Number(raw) * 1000;
+  return /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(raw) && ms > 0 && ms <= MAX_TIMER_MS
+    ? { value: ms }
+    : { reason: `expected a number of seconds greater than 0 and at most ${MAX_TIMER_MS / 1000}` };
+};
+
+const nonEmpty: Parse<string> = (raw) =>
+  raw.trim() === raw && raw !== ''
+    ? { value: raw }
+    : { reason: 'expected a non-empty value without surrounding spaces' };
+
+const setting = <K extends keyof Config>(definition: Setting<K>): Setting<K> => definition;
+
+/** Every setting of `ees serve`, in the order `--help` lists them. */
+export const SETTINGS = [
+  setting({
+    key: 'port',
+    env: 'PORT',
+    flag: 'port',
+    placeholder: 'port',
+    defaultText: '3000',
+    description: 'TCP port to listen on; 0 picks a free port.',
+    parse: integer(0, 65535),
+  }),
+  setting({
+    key: 'host',
+    env: 'HOST',
+    flag: 'host',
+    placeholder: 'address',
+    defaultText: '127.0.0.1',
+    description: 'Interface to listen on; 0.0.0.0 listens on all of them.',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'databaseUrl',
+    env: 'EES_DATABASE_URL',
+    flag: 'database-url',
+    placeholder: 'url',
+    defaultText: 'sqlite:./data/ees.db',
+    description: 'The store to serve, as a database URL (see below).',
+    parse: nonEmpty,
+  }),
+  setting({
+    key: 'statsIntervalMs',
+    env: 'EES_STATS_INTERVAL',
+    flag: 'stats-interval',
+    placeholder: 'seconds',
+    defaultText: '60',
+    description: 'Seconds between statistics updates (GET /streams), e.g. 0.5.',
+    parse: seconds,
+  }),
+  setting({
+    key: 'maxChangesetBytes',
+    env: 'EES_MAX_CHANGESET_BYTES',
+    flag: 'max-changeset-bytes',
+    placeholder: 'bytes',
+    defaultText: '409600',
+    description: 'Largest changeset accepted; larger commits get 413.',
+    parse: integer(1),
+  }),
+  setting({
+    key: 'maxPageSize',
+    env: 'EES_MAX_PAGE_SIZE',
+    flag: 'max-page-size',
+    placeholder: 'count',
+    defaultText: '1000',
+    description: 'Largest page (limit) served by GET /changesets.',
+    parse: integer(1),
+  }),
+] as const;

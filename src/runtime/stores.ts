@@ -1,0 +1,96 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { EventStore } from '../core/index.js';
+import { ConfigError, StoreOpenError, describeError } from './errors.js';
+
+/**
+ * Opens the store a URL names, given the part of the URL after the scheme. Throws a
+ * `ConfigError` for a location it cannot make sense of, anything else when opening fails.
+ */
+type StoreOpener = (location: string, url: string) => Promise<EventStore>;
+
+const SQLITE_IN_MEMORY = ':memory:';
+
+/**
+ * Makes sure the database file's directory exists and is writable, so an operator reads
+ * "cannot create directory" rather than SQLite's bare "unable to open database file".
+ */
+function prepareDirectory(file: string, url: string): void {
+  const directory = dirname(resolve(file));
+  try {
+    mkdirSync(directory, { recursive: true });
+    accessSync(directory, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new StoreOpenError(
+      `cannot use database URL "${url}": data directory "${directory}" cannot be created or written${code === undefined ? '' : ` (${code})`}`,
+      { cause: error },
+    );
+  }
+}
+
+async function openSqlite(location: string, url: string): Promise<EventStore> {
+  if (location === '')
+    throw new ConfigError(`invalid database URL "${url}": no file name after "sqlite:"`);
+  if (location !== SQLITE_IN_MEMORY) prepareDirectory(location, url);
+  // Loaded on demand: a store's driver is only required when that store is used.
+  const { openSqliteStore } = await import('../stores/sqlite/index.js');
+  return openSqliteStore({ filename: location });
+}
+
+async function openMemory(location: string, url: string): Promise<EventStore> {
+  if (location !== '')
+    throw new ConfigError(`invalid database URL "${url}": "memory:" takes no location`);
+  const { createMemoryStore } = await import('../stores/memory/index.js');
+  return createMemoryStore();
+}
+
+/**
+ * Every store the runtime can open, by URL scheme. A new backend is one more row here
+ * (`'postgres:'`, `'dynamodb:'`), never a branch elsewhere.
+ */
+export const STORE_OPENERS: Readonly<Record<string, StoreOpener>> = {
+  'sqlite:': openSqlite,
+  'memory:': openMemory,
+};
+
+/** Splits `scheme:rest`; the scheme grammar is RFC 3986's. */
+const SCHEME = /^([a-z][a-z0-9+.-]*:)(.*)$/is;
+
+/**
+ * Opens the store named by a database URL:
+ * - `sqlite:<path>`: a SQLite file, relative to the working directory or absolute; its
+ *   directory is created if missing.
+ * - `sqlite::memory:`: a throwaway SQLite database.
+ * - `memory:`: the in-memory reference store.
+ *
+ * @throws ConfigError for a malformed URL or an unknown scheme (exit code 2), StoreOpenError
+ * when the store cannot be opened (exit code 1). Both carry a one-line message naming the URL.
+ * @example
+ * const store = await openStore('sqlite:./data/ees.db');
+ */
+export async function openStore(url: string): Promise<EventStore> {
+  const match = SCHEME.exec(url);
+  const scheme = match?.[1]?.toLowerCase();
+  if (match === null || scheme === undefined) {
+    throw new ConfigError(
+      `invalid database URL "${url}": expected <scheme>:<location>, one of ${knownSchemes()}`,
+    );
+  }
+  const opener = Object.hasOwn(STORE_OPENERS, scheme) ? STORE_OPENERS[scheme] : undefined;
+  if (opener === undefined) {
+    throw new ConfigError(
+      `unsupported database URL "${url}": unknown scheme "${scheme}", expected one of ${knownSchemes()}`,
+    );
+  }
+  try {
+    return await opener(match[2] ?? '', url);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StoreOpenError) throw error;
+    throw new StoreOpenError(`cannot open database URL "${url}": ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+const knownSchemes = (): string => Object.keys(STORE_OPENERS).join(', ');

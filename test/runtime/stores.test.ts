@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, StoreOpenError } from '../../src/runtime/errors.js';
+import { STORE_OPENERS, openStore } from '../../src/runtime/stores.js';
+
+let directory: string;
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), 'ees-stores-'));
+});
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Whatever `openStore` rejects with. */
+async function failure(url: string): Promise<Error> {
+  const error: unknown = await openStore(url).then(
+    async (store) => {
+      await store.close();
+      throw new Error(`${url} opened`);
+    },
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error('not an Error');
+  return error;
+}
+
+const commitOne = async (url: string): Promise<void> => {
+  const store = await openStore(url);
+  try {
+    const result = await store.commit({
+      streamId: 's',
+      expectation: { kind: 'changeset', lastChangesetId: 0 },
+      events: [{ a: 1 }],
+      metadata: {},
+    });
+    expect(result.status).toBe('committed');
+  } finally {
+    await store.close();
+  }
+};
+
+describe('openStore', () => {
+  it('lists its backends as data', () => {
+    expect(Object.keys(STORE_OPENERS)).toEqual(['sqlite:', 'memory:']);
+  });
+
+  it('opens memory:', async () => {
+    await commitOne('memory:');
+  });
+
+  it('opens sqlite::memory:', async () => {
+    await commitOne('sqlite::memory:');
+  });
+
+  it('opens an absolute sqlite path, creating missing directories, and keeps data', async () => {
+    const file = join(directory, 'nested', 'deeper', 'ees.db');
+    await commitOne(`sqlite:${file}`);
+    expect(existsSync(file)).toBe(true);
+    const reopened = await openStore(`sqlite:${file}`);
+    try {
+      expect(await reopened.readChangesets('s', {})).toHaveLength(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('resolves a relative sqlite path against the working directory', async () => {
+    const cwd = process.cwd();
+    process.chdir(directory);
+    try {
+      await commitOne('sqlite:./data/relative.db');
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(directory, 'data', 'relative.db'))).toBe(true);
+  });
+
+  it.each([
+    ['mysql://x', /unknown scheme "mysql:"/],
+    ['./ees.db', /expected <scheme>:<location>/],
+    ['', /expected <scheme>:<location>/],
+    ['sqlite:', /no file name/],
+    ['memory:foo', /takes no location/],
+  ])('rejects %j as a configuration error naming the URL', async (url, reason) => {
+    const error = await failure(url);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(`"${url}"`);
+    expect(error.message).toMatch(reason);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('reports a data directory that cannot be created', async () => {
+    const file = join(directory, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const url = `sqlite:${join(file, 'data', 'ees.db')}`;
+    const error = await failure(url);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect(error.message).toContain(`"${url}"`);
+    expect(error.message).toMatch(/cannot be created or written \(ENOTDIR\)/);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('reports a database file SQLite cannot open', async () => {
+    const url = `sqlite:${directory}`; // a directory, not a file
+    const error = await failure(url);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect(error.message).toMatch(new RegExp(`^cannot open database URL "${url}": `));
+    expect(error.message).not.toContain('\n');
+  });
+});
