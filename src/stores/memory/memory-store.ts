@@ -18,7 +18,8 @@ export interface MemoryStoreOptions {
 }
 
 const inRange = (value: number, range: Range): boolean =>
-  (range.from === undefined || value >= range.from) && (range.to === undefined || value <= range.to);
+  (range.from === undefined || value >= range.from) &&
+  (range.to === undefined || value <= range.to);
 
 /**
  * The reference store: everything in process memory, nothing survives a restart. It defines
