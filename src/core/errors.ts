@@ -23,6 +23,8 @@ export const ErrorCodes = [
   'INVALID_EVENTS',
   'INVALID_METADATA',
   'CHANGESET_TOO_LARGE',
+  'INVALID_LAST_EVENT_ID',
+  'NOT_ACCEPTABLE',
   'STATISTICS_NOT_READY',
   'ENDPOINT_NOT_FOUND',
   'STORE_UNAVAILABLE',
@@ -159,6 +161,18 @@ export const errors = {
     new EesError('CHANGESET_TOO_LARGE', `The ${what} exceeds the limit of ${limit} bytes.`, {
       streamId,
     }),
+
+  invalidLastEventId: (raw: string, expected: string) =>
+    new EesError(
+      'INVALID_LAST_EVENT_ID',
+      `"${raw}" is not an id this subscription sends. Expected ${expected}.`,
+    ),
+
+  eventStreamOnly: (path: string) =>
+    new EesError(
+      'NOT_ACCEPTABLE',
+      `${path} is a Server-Sent Events stream: send "Accept: text/event-stream".`,
+    ),
 
   statisticsNotReady: () =>
     new EesError('STATISTICS_NOT_READY', 'Statistics are not yet generated'),

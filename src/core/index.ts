@@ -2,6 +2,7 @@ export * from './checkpoint.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './expectation.js';
+export * from './listeners.js';
 export * from './numbers.js';
 export * from './requests.js';
 export * from './statistics.js';

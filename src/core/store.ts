@@ -37,6 +37,9 @@ export interface StoreCapabilities {
   readonly sharedAcrossProcesses: boolean;
 }
 
+/** Told that changesets of these streams (`undefined`: of any stream) became readable. */
+export type ChangeListener = (streamIds?: readonly string[]) => void;
+
 /** A projection's persisted progress: the next checkpoint it reads, and its folded state (JSON-serialisable: stores keep it as JSON). */
 export interface ProjectionState<State = unknown> {
   readonly checkpoint: Checkpoint;
@@ -80,6 +83,15 @@ export interface EventStore {
     next: ProjectionState,
     previous: Checkpoint | undefined,
   ): Promise<boolean>;
+
+  /**
+   * Registers a wake-up for push delivery, called after changesets become readable: at commit
+   * where checkpoints come with the commit, once indexed where they come later. It names the
+   * streams concerned when it knows them (`undefined`: any stream). Subscribers re-read the
+   * store when woken, so a wake-up may be spurious or stand for several commits. Returns the
+   * function that unregisters it. Stores without it are polled.
+   */
+  watch?(listener: ChangeListener): () => void;
 
   /** Releases connections and files. The store is unusable afterwards. */
   close(): Promise<void>;

@@ -1,16 +1,19 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { HTTPException } from 'hono/http-exception';
 import type { EventStore } from '../core/index.js';
-import { EesError, errors, isEesError } from '../core/index.js';
+import { errors } from '../core/index.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, statusOf } from './errors.js';
+import { toEesError } from './unexpected.js';
 import type { Limits } from './limits.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { commitRoute } from './routes/commit.js';
 import { readGlobalRoute } from './routes/read-global.js';
 import { readStreamRoutes } from './routes/read-stream.js';
 import { statisticsRoute } from './routes/statistics.js';
+import { subscribeRoutes } from './routes/subscribe.js';
 import { versionRoute } from './routes/version.js';
+import type { PushSettings } from './sse.js';
+import { DEFAULT_PUSH_SETTINGS } from './sse.js';
 
 export interface AppOptions {
   readonly store: EventStore;
@@ -19,6 +22,10 @@ export interface AppOptions {
   readonly limits?: Partial<Limits>;
   /** Where unexpected errors are reported; they become a 500 without details. */
   readonly onUnexpectedError?: (error: unknown) => void;
+  /** Server-Sent Events settings (heartbeat, poll interval, page size). */
+  readonly push?: Partial<PushSettings>;
+  /** Aborted when the server shuts down; ends every open subscription. */
+  readonly shutdown?: AbortSignal;
 }
 
 /**
@@ -32,19 +39,26 @@ export interface AppOptions {
  * ```
  */
 export function createApp(options: AppOptions): OpenAPIHono {
-  const deps: AppDeps = {
-    store: options.store,
-    version: options.version,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-  };
   const onUnexpectedError =
     options.onUnexpectedError ??
     ((error) => {
       console.error(error);
     });
+  const deps: AppDeps = {
+    store: options.store,
+    version: options.version,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    push: {
+      settings: { ...DEFAULT_PUSH_SETTINGS, ...options.push },
+      shutdown: options.shutdown,
+      onUnexpectedError,
+    },
+  };
   const app = new OpenAPIHono();
 
+  // Subscriptions come first: they take the requests that ask for an event stream.
   for (const register of [
+    subscribeRoutes,
     versionRoute,
     commitRoute,
     readStreamRoutes,
@@ -73,11 +87,3 @@ export function createApp(options: AppOptions): OpenAPIHono {
 
   return app;
 }
-
-const toEesError = (error: unknown): EesError => {
-  if (isEesError(error)) return error;
-  if (error instanceof HTTPException && error.status < 500) {
-    return new EesError('INVALID_BODY', error.message, { cause: error });
-  }
-  return new EesError('INTERNAL_ERROR', 'An unexpected error occurred.', { cause: error });
-};

@@ -1,12 +1,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore } from '../core/index.js';
 import type { Limits } from './limits.js';
+import type { PushContext } from './sse.js';
 
 /** What every route needs; handed over by the entry point, never read from the environment. */
 export interface AppDeps {
   readonly store: EventStore;
   readonly limits: Limits;
   readonly version: string;
+  readonly push: PushContext;
 }
 
 /** Each route module registers its handler and its OpenAPI description on the app. */

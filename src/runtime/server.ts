@@ -99,7 +99,10 @@ function drain(server: Server, graceMs: number): Promise<void> {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config, store, log } = options;
+  // Subscriptions never end by themselves: shutting down ends them so the server can drain.
+  const shutdownSignal = new AbortController();
   const app = createApp({
+    shutdown: shutdownSignal.signal,
     store,
     version: options.version,
     limits: { maxChangesetBytes: config.maxChangesetBytes, maxPageSize: config.maxPageSize },
@@ -124,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {
+    shutdownSignal.abort();
     try {
       await drain(server, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     } finally {

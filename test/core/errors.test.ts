@@ -168,6 +168,24 @@ const cases: [string, EesError, ReturnType<typeof seen>][] = [
     },
   ],
   [
+    'invalidLastEventId',
+    errors.invalidLastEventId('x.y', 'a checkpoint'),
+    {
+      code: 'INVALID_LAST_EVENT_ID',
+      message: '"x.y" is not an id this subscription sends. Expected a checkpoint.',
+      streamId: undefined,
+    },
+  ],
+  [
+    'eventStreamOnly',
+    errors.eventStreamOnly('GET /events'),
+    {
+      code: 'NOT_ACCEPTABLE',
+      message: 'GET /events is a Server-Sent Events stream: send "Accept: text/event-stream".',
+      streamId: undefined,
+    },
+  ],
+  [
     'endpointNotFound',
     errors.endpointNotFound(),
     { code: 'ENDPOINT_NOT_FOUND', message: 'Invalid endpoint', streamId: undefined },

@@ -10,7 +10,13 @@ import type {
   StreamEvent,
   StreamHead,
 } from '../../core/index.js';
-import { EMPTY_STREAM, decideCommit, isForthcoming, sliceEvents } from '../../core/index.js';
+import {
+  EMPTY_STREAM,
+  createChangeListeners,
+  decideCommit,
+  isForthcoming,
+  sliceEvents,
+} from '../../core/index.js';
 
 export interface MemoryStoreOptions {
   /** The commit clock; tests pin it. Defaults to the system clock. */
@@ -30,6 +36,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
   const streams = new Map<string, IndexedChangeset[]>();
   const global: IndexedChangeset[] = [];
   const projections = new Map<string, ProjectionState>();
+  const changes = createChangeListeners();
 
   const headOf = (changesets: readonly Changeset[] | undefined): StreamHead => {
     const last = changesets?.at(-1);
@@ -64,6 +71,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       if (existing === undefined) streams.set(request.streamId, [changeset]);
       else existing.push(changeset);
       global.push(changeset);
+      changes.notify([request.streamId]);
       return Promise.resolve({ status: 'committed', changeset });
     },
 
@@ -100,6 +108,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       projections.set(name, structuredClone(next));
       return Promise.resolve(true);
     },
+
+    watch: changes.watch,
 
     close(): Promise<void> {
       return Promise.resolve();

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EventStore, StoreCapabilities } from '../../core/index.js';
+import { createChangeListeners } from '../../core/index.js';
 import { prepareCommit } from './commit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -90,15 +91,22 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   const readGlobal = prepareReadGlobal(database);
   const readProjection = prepareReadProjection(database);
   const writeProjection = prepareWriteProjection(database);
+  // Commits by other processes sharing the file are not seen here; subscribers poll for those.
+  const changes = createChangeListeners();
 
   return {
     capabilities: CAPABILITIES,
-    commit: (request) => settle(() => commit(request)),
+    commit: async (request) => {
+      const result = await settle(() => commit(request));
+      if (result.status === 'committed') changes.notify([request.streamId]);
+      return result;
+    },
     readChangesets: (streamId, range) => settle(() => readChangesets(streamId, range)),
     readEvents: (streamId, range) => settle(() => readEvents(streamId, range)),
     readGlobal: (checkpoint, limit) => settle(() => readGlobal(checkpoint, limit)),
     readProjection: (name) => settle(() => readProjection(name)),
     writeProjection: (name, next, previous) => settle(() => writeProjection(name, next, previous)),
+    watch: changes.watch,
     // SQLite checkpoints the WAL into the database file when its last connection closes.
     close: () =>
       settle(() => {

@@ -1,0 +1,86 @@
+import type { Checkpoint, EventStore, IndexedChangeset } from '../core/index.js';
+import { watchChanges } from './changes.js';
+
+/** Read through a call: TypeScript would otherwise keep its narrowing across awaits. */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+
+export interface FollowOptions {
+  /** Ends the iteration (between changesets). */
+  readonly signal: AbortSignal;
+  /** Changesets read per store query. */
+  readonly pageSize: number;
+  /**
+   * The safety-net poll while idle: commits made by another process that shares a SQLite file
+   * send no wake-up, so subscribers also look on their own this often.
+   */
+  readonly pollIntervalMs: number;
+}
+
+/**
+ * Every changeset of every stream from `checkpoint` on: first what is stored, then each new one
+ * as it becomes readable, in checkpoint order, until the signal aborts. Built on the global
+ * enumeration, so it resumes from any checkpoint and never skips or repeats one. It reads only
+ * when the consumer asks for more, so a slow consumer makes it wait rather than buffer.
+ */
+export async function* followGlobal(
+  store: EventStore,
+  checkpoint: Checkpoint,
+  options: FollowOptions,
+): AsyncGenerator<IndexedChangeset> {
+  const { signal, pageSize, pollIntervalMs } = options;
+  const changes = watchChanges(store, undefined);
+  try {
+    let next = checkpoint;
+    while (!signal.aborted) {
+      changes.reset();
+      const page = await store.readGlobal(next, pageSize);
+      for (const changeset of page) {
+        // Checked again: the signal may have aborted while the read was in flight.
+        if (isAborted(signal)) return;
+        yield changeset;
+        next = changeset.checkpoint + 1;
+      }
+      if (page.length < pageSize) await changes.wait(pollIntervalMs, signal);
+    }
+  } finally {
+    changes.close();
+  }
+}
+
+/**
+ * One stream's changesets from changeset `changesetId` on, catching up then live, each once
+ * it has its checkpoint (stores that index after the commit deliver it once indexed), so a
+ * message carries the same data as on the global channel. A stream that does not exist yet is
+ * waited for.
+ */
+export async function* followStream(
+  store: EventStore,
+  streamId: string,
+  changesetId: number,
+  options: FollowOptions,
+): AsyncGenerator<IndexedChangeset> {
+  const { signal, pageSize, pollIntervalMs } = options;
+  const changes = watchChanges(store, streamId);
+  try {
+    let next = Math.max(changesetId, 1);
+    while (!signal.aborted) {
+      changes.reset();
+      const page =
+        (await store.readChangesets(streamId, { from: next, to: next + pageSize - 1 })) ?? [];
+      let complete = page.length === pageSize;
+      for (const changeset of page) {
+        // Checked again: the signal may have aborted while the read was in flight.
+        if (isAborted(signal)) return;
+        if (changeset.checkpoint === null) {
+          complete = false;
+          break;
+        }
+        yield { ...changeset, checkpoint: changeset.checkpoint };
+        next = changeset.changesetId + 1;
+      }
+      if (!complete) await changes.wait(pollIntervalMs, signal);
+    }
+  } finally {
+    changes.close();
+  }
+}
