@@ -46,12 +46,66 @@ async function openMemory(location: string, url: string): Promise<EventStore> {
 }
 
 /**
+ * `postgres://user:password@host:5432/database?schema=ees&pool_size=10`: the store's own query
+ * parameters are taken out, the rest of the URL goes to node-postgres as is. Messages name the
+ * URL without its password.
+ */
+async function openPostgres(_location: string, url: string): Promise<EventStore> {
+  const { openPostgresStore, postgresOptionsFromUrl, redactPassword } =
+    await import('../stores/postgres/index.js');
+  let options;
+  try {
+    options = postgresOptionsFromUrl(url);
+  } catch (error) {
+    throw new ConfigError(
+      `invalid database URL "${redactPassword(url)}": ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+  try {
+    return await openPostgresStore(options);
+  } catch (error) {
+    throw new StoreOpenError(
+      `cannot open database URL "${redactPassword(url)}": ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * `dynamodb://<table>?region=<r>&endpoint=<url>&create=true`: the DynamoDB store, credentials
+ * from the standard AWS environment. The server indexes the table's stream itself (a
+ * background poller), so commit, enumeration and statistics work end to end without Lambda.
+ */
+async function openDynamoDb(_location: string, url: string): Promise<EventStore> {
+  const { dynamoDbOptionsFromUrl, openDynamoDbStore } = await import('../stores/dynamodb/index.js');
+  let options;
+  try {
+    options = dynamoDbOptionsFromUrl(url);
+  } catch (error) {
+    throw new ConfigError(`invalid database URL "${url}": ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  return openDynamoDbStore({
+    tableName: options.tableName,
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    create: options.create,
+    poller: { enabled: true },
+  });
+}
+
+/**
  * Every store the runtime can open, by URL scheme. A new backend is one more row here
  * (`'postgres:'`, `'dynamodb:'`), never a branch elsewhere.
  */
 export const STORE_OPENERS: Readonly<Record<string, StoreOpener>> = {
   'sqlite:': openSqlite,
   'memory:': openMemory,
+  'postgres:': openPostgres,
+  'postgresql:': openPostgres,
+  'dynamodb:': openDynamoDb,
 };
 
 /** Splits `scheme:rest`; the scheme grammar is RFC 3986's. */
@@ -63,6 +117,10 @@ const SCHEME = /^([a-z][a-z0-9+.-]*:)(.*)$/is;
  *   directory is created if missing.
  * - `sqlite::memory:`: a throwaway SQLite database.
  * - `memory:`: the in-memory reference store.
+ * - `postgres://...` or `postgresql://...`: PostgreSQL; query parameters `schema` (default
+ *   `ees`) and `pool_size` (default 10), the rest as node-postgres reads it.
+ * - `dynamodb://<table>?region=<r>&endpoint=<url>&create=true`: DynamoDB (all parameters
+ *   optional; credentials from the AWS environment); the server runs the stream indexer.
  *
  * @throws ConfigError for a malformed URL or an unknown scheme (exit code 2), StoreOpenError
  * when the store cannot be opened (exit code 1). Both carry a one-line message naming the URL.

@@ -43,7 +43,13 @@ const commitOne = async (url: string): Promise<void> => {
 
 describe('openStore', () => {
   it('lists its backends as data', () => {
-    expect(Object.keys(STORE_OPENERS)).toEqual(['sqlite:', 'memory:']);
+    expect(Object.keys(STORE_OPENERS)).toEqual([
+      'sqlite:',
+      'memory:',
+      'postgres:',
+      'postgresql:',
+      'dynamodb:',
+    ]);
   });
 
   it('opens memory:', async () => {

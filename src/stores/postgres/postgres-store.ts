@@ -1,0 +1,188 @@
+import type { EventStore, StoreCapabilities } from '../../core/index.js';
+import { createChangeListeners } from '../../core/index.js';
+import { prepareCommit } from './commit.js';
+import { createPool, describeTarget, verifyConnection } from './connect.js';
+import { createGlobalIndexer } from './global-indexer.js';
+import { prepareIndexPass } from './indexer.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { describeFailure, toStoreError } from './postgres-errors.js';
+import { prepareReadProjection, prepareWriteProjection } from './projections.js';
+import { prepareReadChangesets } from './read-changesets.js';
+import { prepareReadEvents } from './read-events.js';
+import { prepareReadGlobal } from './read-global.js';
+import { schemaName } from './schema-name.js';
+
+export interface PostgresStoreOptions {
+  /** A libpq-style URL, `postgres://user:password@host:5432/database?sslmode=...`. */
+  readonly connectionString: string;
+  /** The PostgreSQL schema holding the store's tables, created if missing. Default `'ees'`. */
+  readonly schema?: string;
+  /**
+   * Most connections this instance opens. Default 10. Several instances share the database's
+   * `max_connections`: keep `instances × poolSize` (plus one each for migrations at start-up)
+   * below it.
+   */
+  readonly poolSize?: number;
+  /** The commit clock; tests pin it. Defaults to the system clock. */
+  readonly clock?: () => Date;
+  readonly indexer?: {
+    /** Most checkpoints one indexer transaction assigns. Default 1000. */
+    readonly batchSize?: number;
+    /**
+     * How often to look for commits made by other instances, in milliseconds. Default 100.
+     * Local commits are indexed right after they are acknowledged; another instance's commit
+     * reaches the enumeration within about this interval.
+     */
+    readonly pollIntervalMs?: number;
+  };
+  /**
+   * How long to wait for a connection (to open one, or for a free one in a busy pool) before
+   * failing with `STORE_UNAVAILABLE`, in milliseconds. Default 5000.
+   */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * How long one statement may go without an answer before it fails with `STORE_UNAVAILABLE`,
+   * in milliseconds. Default 10000. This is what turns a silently cut network into a prompt
+   * error rather than a request hanging until TCP gives up.
+   */
+  readonly queryTimeoutMs?: number;
+}
+
+/** The PostgreSQL store: the port, plus a way to make the global enumeration catch up now. */
+export interface PostgresStore extends EventStore {
+  /**
+   * Runs the indexer until every commit acknowledged before the call has its checkpoint,
+   * waiting for another instance's pass if one is running. Resolves with how many checkpoints
+   * this call assigned. The store indexes on its own; tests and tools call this to not wait.
+   */
+  indexNow(): Promise<number>;
+}
+
+/**
+ * Checkpoints are assigned by the indexer after the commit, so the global enumeration trails
+ * commits slightly; many instances may serve one database.
+ */
+const CAPABILITIES: StoreCapabilities = { checkpointsAtCommit: false, sharedAcrossProcesses: true };
+
+const DEFAULTS = {
+  schema: 'ees',
+  poolSize: 10,
+  batchSize: 1000,
+  pollIntervalMs: 100,
+  connectionTimeoutMs: 5000,
+  queryTimeoutMs: 10_000,
+} as const;
+
+const positiveInteger = (name: string, value: number): number => {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`Invalid PostgreSQL store option ${name}: ${value} (expected an integer ≥ 1)`);
+  }
+  return value;
+};
+
+/** Runs a driver call behind the port, with an unreachable database mapped to a 503. */
+const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+};
+
+/**
+ * Opens the PostgreSQL store: connects (failing fast, in one line naming host and port, when
+ * the database does not answer), creates and migrates the schema, and starts the indexer that
+ * gives committed changesets their checkpoints.
+ *
+ * Commits are one statement each. Checkpoints come from an ordered indexer (see `indexer.ts`)
+ * so the global enumeration has no gaps even with many writers on many instances.
+ *
+ * @example
+ * ```ts
+ * const store = await openPostgresStore({ connectionString: 'postgres://ees@db.internal/ees' });
+ * await store.commit({ streamId: 'order-1', expectation: NEW_STREAM, events: [{ type: 'placed' }], metadata: {} });
+ * await store.close();
+ * ```
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = schemaName(options.schema ?? DEFAULTS.schema);
+  const clock = options.clock ?? (() => new Date());
+  const batchSize = positiveInteger(
+    'indexer.batchSize',
+    options.indexer?.batchSize ?? DEFAULTS.batchSize,
+  );
+  const pollIntervalMs = positiveInteger(
+    'indexer.pollIntervalMs',
+    options.indexer?.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+  );
+  const pool = createPool({
+    connectionString: options.connectionString,
+    poolSize: positiveInteger('poolSize', options.poolSize ?? DEFAULTS.poolSize),
+    connectionTimeoutMs: positiveInteger(
+      'connectionTimeoutMs',
+      options.connectionTimeoutMs ?? DEFAULTS.connectionTimeoutMs,
+    ),
+    queryTimeoutMs: positiveInteger(
+      'queryTimeoutMs',
+      options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
+    ),
+  });
+
+  await verifyConnection(pool, options.connectionString);
+  try {
+    await migrate(pool, schema, MIGRATIONS);
+  } catch (error) {
+    await pool.end();
+    throw new Error(
+      `Cannot migrate the PostgreSQL event store schema "${schema.name}" at ${describeTarget(options.connectionString)}: ${describeFailure(error)}`,
+      { cause: error },
+    );
+  }
+
+  const commit = prepareCommit(pool, schema, clock);
+  const readChangesets = prepareReadChangesets(pool, schema);
+  const readEvents = prepareReadEvents(pool, schema);
+  const readGlobal = prepareReadGlobal(pool, schema);
+  const readProjection = prepareReadProjection(pool, schema);
+  const writeProjection = prepareWriteProjection(pool, schema);
+  // Two kinds of wake-up: a local commit is readable in its stream at once; the enumeration
+  // grows when an indexer pass (this instance's or another's) assigns checkpoints, which the
+  // poll notices within `pollIntervalMs`.
+  const changes = createChangeListeners();
+  const indexer = createGlobalIndexer({
+    pass: prepareIndexPass(pool, schema, batchSize),
+    batchSize,
+    pollIntervalMs,
+    onAdvance: changes.notify,
+  });
+  // Whatever an earlier run committed but did not index.
+  indexer.kick();
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    capabilities: CAPABILITIES,
+    commit: (request) =>
+      guard(async () => {
+        const result = await commit(request);
+        if (result.status === 'committed') {
+          changes.notify([request.streamId]);
+          indexer.kick();
+        }
+        return result;
+      }),
+    readChangesets: (streamId, range) => guard(() => readChangesets(streamId, range)),
+    readEvents: (streamId, range) => guard(() => readEvents(streamId, range)),
+    readGlobal: (checkpoint, limit) => guard(() => readGlobal(checkpoint, limit)),
+    readProjection: (name) => guard(() => readProjection(name)),
+    writeProjection: (name, next, previous) => guard(() => writeProjection(name, next, previous)),
+    watch: changes.watch,
+    indexNow: () => guard(() => indexer.indexNow()),
+    close: () =>
+      (closing ??= (async () => {
+        await indexer.stop();
+        await pool.end();
+      })()),
+  };
+}
