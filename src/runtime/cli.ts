@@ -8,6 +8,7 @@ import { ConfigError, describeError, describeUnexpected, isStartupError } from '
 import { helpText } from './help.js';
 import type { RunningServer } from './server.js';
 import { startServer } from './server.js';
+import { redactPassword } from './redact.js';
 import { openStore } from './stores.js';
 import { readPackageVersion } from './version.js';
 
@@ -45,7 +46,7 @@ async function serve(args: readonly string[], version: string): Promise<void> {
   const server = await startServer({ config, store, version, log: report });
   exitOnSignals(server);
   process.stdout.write(
-    `ees ${version} listening on ${server.url} (store: ${config.databaseUrl})\n`,
+    `ees ${version} listening on ${server.url} (store: ${redactPassword(config.databaseUrl)})\n`,
   );
 }
 

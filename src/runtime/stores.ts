@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { EventStore } from '../core/index.js';
+import { redactPassword } from './redact.js';
 import { ConfigError, StoreOpenError, describeError } from './errors.js';
 
 /**
@@ -51,8 +52,7 @@ async function openMemory(location: string, url: string): Promise<EventStore> {
  * URL without its password.
  */
 async function openPostgres(_location: string, url: string): Promise<EventStore> {
-  const { openPostgresStore, postgresOptionsFromUrl, redactPassword } =
-    await import('../stores/postgres/index.js');
+  const { openPostgresStore, postgresOptionsFromUrl } = await import('../stores/postgres/index.js');
   let options;
   try {
     options = postgresOptionsFromUrl(url);

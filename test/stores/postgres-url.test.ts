@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { postgresOptionsFromUrl, redactPassword } from '../../src/stores/postgres/index.js';
+import { postgresOptionsFromUrl } from '../../src/stores/postgres/index.js';
 
 describe('postgresOptionsFromUrl', () => {
   it('passes a URL without store parameters through unchanged', () => {
@@ -52,19 +52,5 @@ describe('postgresOptionsFromUrl', () => {
     ['postgres://u@h/db?schema=%zz', /"%zz" is not validly percent-encoded/],
   ])('rejects %j', (url, reason) => {
     expect(() => postgresOptionsFromUrl(url)).toThrow(reason);
-  });
-});
-
-describe('redactPassword', () => {
-  it.each([
-    ['postgres://u:secret@h/db', 'postgres://u:***@h/db'],
-    ['postgresql://u:s%40cret@h:5432/db?schema=x', 'postgresql://u:***@h:5432/db?schema=x'],
-    [
-      'postgres://u@h/db?password=secret&sslmode=require',
-      'postgres://u@h/db?password=***&sslmode=require',
-    ],
-    ['postgres://u@h/db', 'postgres://u@h/db'],
-  ])('%s → %s', (url, redacted) => {
-    expect(redactPassword(url)).toBe(redacted);
   });
 });

@@ -27,16 +27,6 @@ const safeDecode = (text: string): string => {
 };
 
 /**
- * The URL with its password replaced by `***`, for messages and logs: a database URL often
- * carries the credentials, and start-up errors end up in log aggregators.
- */
-export function redactPassword(url: string): string {
-  return url
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@')
-    .replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
-
-/**
  * Splits a database URL into the store's options: `schema` and `pool_size` are taken out of the
  * query string, everything else stays in the connection string for node-postgres (`sslmode`,
  * `application_name`, `options`...). The other parameters are kept byte for byte: re-encoding

@@ -1,3 +1,3 @@
-export { postgresOptionsFromUrl, redactPassword } from './connection-url.js';
+export { postgresOptionsFromUrl } from './connection-url.js';
 export { openPostgresStore } from './postgres-store.js';
 export type { PostgresStore, PostgresStoreOptions } from './postgres-store.js';
