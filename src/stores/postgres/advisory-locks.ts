@@ -34,5 +34,12 @@ export const migrationLock = (schema: SchemaName): AdvisoryLock => lockFor('migr
 /** Held by the one indexer pass that may assign checkpoints at a time. */
 export const indexerLock = (schema: SchemaName): AdvisoryLock => lockFor('indexer', schema);
 
+/**
+ * The LISTEN/NOTIFY channel on which indexer passes announce new checkpoints, one per schema
+ * (channel names are identifiers of at most 63 bytes, so the schema is hashed in).
+ */
+export const changesChannel = (schema: SchemaName): string =>
+  `ees_changes_${(fnv1a32(schema.name) >>> 0).toString(16)}`;
+
 /** The lock's keys as SQL literals: they are integers we computed, never user input. */
 export const lockArguments = (lock: AdvisoryLock): string => `${lock.purpose}, ${lock.schema}`;

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { indexerLock, lockArguments } from './advisory-locks.js';
+import { changesChannel, indexerLock, lockArguments } from './advisory-locks.js';
+import { changesPayload } from './notifications.js';
 import type { SchemaName } from './schema-name.js';
 import { changesetsTable } from './rows.js';
 import { withTransaction } from './transaction.js';
@@ -109,6 +110,8 @@ export function prepareIndexPass(
 ): (wait: boolean) => Promise<IndexPassResult> {
   const lock = lockArguments(indexerLock(schema));
   const text = indexPassSql(schema);
+  const channel = changesChannel(schema);
+  const notify = { name: 'ees-index-notify', text: 'SELECT pg_notify($1, $2)' };
   const readPosition = `SELECT next_checkpoint FROM ${schema.quoted}.global_position WHERE id = 1`;
   return (wait) =>
     withTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (client) => {
@@ -132,6 +135,9 @@ export function prepareIndexPass(
         rows: [row],
       } = await client.query<PassRow>({ name: 'ees-index-pass', text, values: [batchSize] });
       if (row === undefined) throw new Error('The global position row is missing');
+      // Delivered when this transaction commits, so listeners never hear of checkpoints they
+      // cannot read yet.
+      if (row.assigned > 0) await client.query(notify, [channel, changesPayload(row.streams)]);
       return {
         locked: true,
         assigned: row.assigned,

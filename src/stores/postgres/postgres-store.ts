@@ -1,11 +1,13 @@
 import type { EventStore, StoreCapabilities } from '../../core/index.js';
 import { createChangeListeners } from '../../core/index.js';
+import { changesChannel } from './advisory-locks.js';
 import { prepareCommit } from './commit.js';
 import { createPool, describeTarget, verifyConnection } from './connect.js';
 import { createGlobalIndexer } from './global-indexer.js';
 import { prepareIndexPass } from './indexer.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { listenForChanges } from './notifications.js';
 import { describeFailure, toStoreError } from './postgres-errors.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
@@ -146,9 +148,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const readGlobal = prepareReadGlobal(pool, schema);
   const readProjection = prepareReadProjection(pool, schema);
   const writeProjection = prepareWriteProjection(pool, schema);
-  // Two kinds of wake-up: a local commit is readable in its stream at once; the enumeration
-  // grows when an indexer pass (this instance's or another's) assigns checkpoints, which the
-  // poll notices within `pollIntervalMs`.
+  // Three kinds of wake-up: a local commit is readable in its stream at once; the enumeration
+  // grows when an indexer pass assigns checkpoints, which this instance's passes report, other
+  // instances' passes announce with NOTIFY, and the poll notices within `pollIntervalMs`.
   const changes = createChangeListeners();
   const indexer = createGlobalIndexer({
     pass: prepareIndexPass(pool, schema, batchSize),
@@ -158,6 +160,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   });
   // Whatever an earlier run committed but did not index.
   indexer.kick();
+  const listener = listenForChanges({
+    connectionString: options.connectionString,
+    channel: changesChannel(schema),
+    onChange: changes.notify,
+  });
 
   let closing: Promise<void> | undefined;
 
@@ -181,6 +188,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     indexNow: () => guard(() => indexer.indexNow()),
     close: () =>
       (closing ??= (async () => {
+        await listener.close();
         await indexer.stop();
         await pool.end();
       })()),
