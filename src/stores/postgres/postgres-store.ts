@@ -1,4 +1,4 @@
-import type { EventStore, StoreCapabilities } from '../../core/index.js';
+import type { ChangeListener, EventStore, StoreCapabilities } from '../../core/index.js';
 import { createChangeListeners } from '../../core/index.js';
 import { changesChannel } from './advisory-locks.js';
 import { prepareCommit } from './commit.js';
@@ -59,6 +59,8 @@ export interface PostgresStore extends EventStore {
    * this call assigned. The store indexes on its own; tests and tools call this to not wait.
    */
   indexNow(): Promise<number>;
+  /** Always present here: local commits, indexer passes and other instances' NOTIFYs. */
+  watch(listener: ChangeListener): () => void;
 }
 
 /**
