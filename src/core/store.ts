@@ -93,6 +93,14 @@ export interface EventStore {
    */
   watch?(listener: ChangeListener): () => void;
 
+  /**
+   * Runs `work` unless another process sharing the store is running work under the same name,
+   * in which case it resolves `undefined` without running it: a lease, so that background jobs
+   * (the statistics projector) run on one instance at a time. Stores that serve a single
+   * process leave it out, and callers then run the work directly.
+   */
+  runExclusive?<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
+
   /** Releases connections and files. The store is unusable afterwards. */
   close(): Promise<void>;
 }

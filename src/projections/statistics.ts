@@ -134,8 +134,15 @@ export function startStatisticsProjector(
   store: EventStore,
   options: StatisticsProjectorOptions,
 ): PeriodicTask {
+  const pass = (signal: AbortSignal) =>
+    catchUpStatistics(store, { pageSize: options.pageSize, signal });
+  // With several instances on one store, one of them runs the pass and the others skip it (the
+  // compare-and-set save would keep their totals right anyway; this saves the duplicate work).
   return runPeriodically(
-    (signal) => catchUpStatistics(store, { pageSize: options.pageSize, signal }),
+    (signal) =>
+      store.runExclusive
+        ? store.runExclusive(STATISTICS_PROJECTION, () => pass(signal))
+        : pass(signal),
     options,
   );
 }

@@ -144,6 +144,35 @@ describe('startStatisticsProjector', () => {
     expect(errors).toEqual([]);
   });
 
+  it('runs its passes under the store lease, and skips them while another instance holds it', async () => {
+    const store = createMemoryStore();
+    await commitTo(store, 'a', [2]);
+    let leaseHeldElsewhere = true;
+    const leases: string[] = [];
+    const shared: EventStore = {
+      ...store,
+      runExclusive: async (name, work) => {
+        leases.push(name);
+        return leaseHeldElsewhere ? undefined : work();
+      },
+    };
+    const projector = startStatisticsProjector(shared, {
+      intervalMs: 10,
+      onError: () => undefined,
+    });
+    try {
+      await waitFor(() => Promise.resolve(leases.length >= 3));
+      expect(await store.readProjection(STATISTICS_PROJECTION)).toBeUndefined();
+      leaseHeldElsewhere = false;
+      await waitFor(
+        async () => (await store.readProjection(STATISTICS_PROJECTION))?.checkpoint === 1,
+      );
+    } finally {
+      await projector.stop();
+    }
+    expect(new Set(leases)).toEqual(new Set([STATISTICS_PROJECTION]));
+  });
+
   it('stops a long pass after its current page', async () => {
     const store = createMemoryStore();
     await commitTo(store, 'a', [1, 1, 1, 1, 1]);

@@ -11,7 +11,7 @@ export interface AdvisoryLock {
 }
 
 /** "EES" followed by a purpose number: distinctive, so other applications' keys rarely meet ours. */
-const PURPOSE = { migrations: 0x45455301, indexer: 0x45455302 } as const;
+const PURPOSE = { migrations: 0x45455301, indexer: 0x45455302, lease: 0x45455303 } as const;
 
 /** 32-bit FNV-1a of the UTF-8 bytes, as a signed int4. Stable across releases and processes. */
 function fnv1a32(text: string): number {
@@ -33,6 +33,12 @@ export const migrationLock = (schema: SchemaName): AdvisoryLock => lockFor('migr
 
 /** Held by the one indexer pass that may assign checkpoints at a time. */
 export const indexerLock = (schema: SchemaName): AdvisoryLock => lockFor('indexer', schema);
+
+/** Held by the instance running a named background job (see `EventStore.runExclusive`). */
+export const leaseLock = (schema: SchemaName, name: string): AdvisoryLock => ({
+  purpose: PURPOSE.lease,
+  schema: fnv1a32(`${schema.name}\u0000${name}`),
+});
 
 /**
  * The LISTEN/NOTIFY channel on which indexer passes announce new checkpoints, one per schema

@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listenForChanges } from './notifications.js';
 import { describeFailure, toStoreError } from './postgres-errors.js';
+import { prepareRunExclusive } from './run-exclusive.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
 import { prepareReadEvents } from './read-events.js';
@@ -150,6 +151,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const readGlobal = prepareReadGlobal(pool, schema);
   const readProjection = prepareReadProjection(pool, schema);
   const writeProjection = prepareWriteProjection(pool, schema);
+  const runExclusive = prepareRunExclusive(pool, schema);
   // Three kinds of wake-up: a local commit is readable in its stream at once; the enumeration
   // grows when an indexer pass assigns checkpoints, which this instance's passes report, other
   // instances' passes announce with NOTIFY, and the poll notices within `pollIntervalMs`.
@@ -187,6 +189,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     readProjection: (name) => guard(() => readProjection(name)),
     writeProjection: (name, next, previous) => guard(() => writeProjection(name, next, previous)),
     watch: changes.watch,
+    runExclusive: (name, work) => guard(() => runExclusive(name, work)),
     indexNow: () => guard(() => indexer.indexNow()),
     close: () =>
       (closing ??= (async () => {
