@@ -1,0 +1,292 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore, Expectation, JsonObject } from '../../src/core/index.js';
+import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
+import { createApp } from '../../src/http/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+import type { SseFrame } from './sse-reader.js';
+import { sseFrames } from './sse-reader.js';
+
+const SSE = { accept: 'text/event-stream' };
+
+describe('push over Server-Sent Events', () => {
+  let store: EventStore;
+  let base: string;
+  let readPages: number;
+  let closeServer: () => Promise<void>;
+  const open: { cancel(): void }[] = [];
+
+  beforeEach(async () => {
+    const sqlite = openSqliteStore({ filename: ':memory:' });
+    readPages = 0;
+    store = {
+      ...sqlite,
+      readGlobal: (checkpoint, limit) => {
+        readPages++;
+        return sqlite.readGlobal(checkpoint, limit);
+      },
+    };
+    const shutdown = new AbortController();
+    const app = createApp({
+      store,
+      version: '0.1.0',
+      shutdown: shutdown.signal,
+      push: { heartbeatMs: 100, pollIntervalMs: 60_000, pageSize: 100 },
+    });
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    closeServer = async () => {
+      shutdown.abort();
+      // As the runtime's drain does: close each connection once its response is out.
+      const sweep = setInterval(() => {
+        (server as import('node:http').Server).closeIdleConnections();
+      }, 20);
+      await new Promise((resolve) => server.close(resolve));
+      clearInterval(sweep);
+    };
+  });
+
+  afterEach(async () => {
+    for (const stream of open.splice(0)) stream.cancel();
+    await closeServer();
+    await store.close();
+  });
+
+  const commit = (streamId: string, events: JsonObject[], expectation: Expectation = NEW_STREAM) =>
+    commitChangeset(store, { streamId, expectation, events, metadata: { by: 'test' } });
+
+  const subscribe = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${base}${path}`, { headers: { ...SSE, ...headers } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const frames = sseFrames(response);
+    open.push(frames);
+    // The first frame announces the connection and how soon to reconnect.
+    expect(await frames.next()).toEqual({ retry: '1000', comments: ['connected'] });
+    return {
+      /** The next `count` messages, skipping heartbeats. */
+      take: async (count: number) => {
+        const messages: SseFrame[] = [];
+        while (messages.length < count) {
+          const frame = await frames.next();
+          if (frame.data !== undefined) messages.push(frame);
+        }
+        return messages.map(({ id, event, data }) => ({
+          id,
+          event,
+          data: JSON.parse(data ?? 'null') as unknown,
+        }));
+      },
+      next: () => frames.next(),
+    };
+  };
+
+  it('sends every changeset from the checkpoint on, catching up then live', async () => {
+    await commit('a', [{ n: 1 }]);
+    await commit('b', [{ n: 2 }, { n: 3 }]);
+    const subscription = await subscribe('/changesets?checkpoint=1');
+    expect(await subscription.take(1)).toEqual([
+      {
+        id: '1',
+        event: 'changeset',
+        data: {
+          stream_id: 'b',
+          changeset_id: 1,
+          events: [{ n: 2 }, { n: 3 }],
+          metadata: { by: 'test' },
+          checkpoint: 1,
+        },
+      },
+    ]);
+    await commit('a', [{ n: 4 }], { kind: 'changeset', lastChangesetId: 1 });
+    expect(await subscription.take(1)).toEqual([
+      {
+        id: '2',
+        event: 'changeset',
+        data: {
+          stream_id: 'a',
+          changeset_id: 2,
+          events: [{ n: 4 }],
+          metadata: { by: 'test' },
+          checkpoint: 2,
+        },
+      },
+    ]);
+  });
+
+  it('resumes after Last-Event-ID, which wins over the checkpoint parameter', async () => {
+    for (const stream of ['a', 'b', 'c', 'd']) await commit(stream, [{ stream }]);
+    const subscription = await subscribe('/changesets?checkpoint=0', { 'last-event-id': '1' });
+    expect((await subscription.take(2)).map((m) => m.id)).toEqual(['2', '3']);
+  });
+
+  it('sends one message per event, and resumes in the middle of a changeset', async () => {
+    await commit('a', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await commit('b', [{ n: 4 }]);
+    const all = await subscribe('/events');
+    expect(await all.take(4)).toEqual([
+      {
+        id: '0.0',
+        event: 'event',
+        data: { stream_id: 'a', changeset_id: 1, event_id: 1, data: { n: 1 }, checkpoint: 0 },
+      },
+      {
+        id: '0.1',
+        event: 'event',
+        data: { stream_id: 'a', changeset_id: 1, event_id: 2, data: { n: 2 }, checkpoint: 0 },
+      },
+      {
+        id: '0.2',
+        event: 'event',
+        data: { stream_id: 'a', changeset_id: 1, event_id: 3, data: { n: 3 }, checkpoint: 0 },
+      },
+      {
+        id: '1.0',
+        event: 'event',
+        data: { stream_id: 'b', changeset_id: 1, event_id: 1, data: { n: 4 }, checkpoint: 1 },
+      },
+    ]);
+    const resumed = await subscribe('/events?checkpoint=1', { 'last-event-id': '0.1' });
+    expect((await resumed.take(2)).map((m) => m.id)).toEqual(['0.2', '1.0']);
+    const afterLast = await subscribe('/events', { 'last-event-id': '0.2' });
+    expect((await afterLast.take(1)).map((m) => m.id)).toEqual(['1.0']);
+  });
+
+  it("follows one stream's changesets from a changeset id, also before the stream exists", async () => {
+    await commit('other', [{ x: 1 }]);
+    const early = await subscribe('/streams/late%2Fone/changesets');
+    await commit('late/one', [{ n: 1 }]);
+    await commit('other', [{ x: 2 }], { kind: 'changeset', lastChangesetId: 1 });
+    await commit('late/one', [{ n: 2 }], { kind: 'changeset', lastChangesetId: 1 });
+    expect(await early.take(2)).toEqual([
+      {
+        id: '1',
+        event: 'changeset',
+        data: {
+          stream_id: 'late/one',
+          changeset_id: 1,
+          events: [{ n: 1 }],
+          metadata: { by: 'test' },
+          checkpoint: 1,
+        },
+      },
+      {
+        id: '2',
+        event: 'changeset',
+        data: {
+          stream_id: 'late/one',
+          changeset_id: 2,
+          events: [{ n: 2 }],
+          metadata: { by: 'test' },
+          checkpoint: 3,
+        },
+      },
+    ]);
+    const fromTwo = await subscribe('/streams/late%2Fone/changesets?from=2');
+    expect((await fromTwo.take(1)).map((m) => m.id)).toEqual(['2']);
+    const resumed = await subscribe('/streams/late%2Fone/changesets?from=1', {
+      'last-event-id': '1',
+    });
+    expect((await resumed.take(1)).map((m) => m.id)).toEqual(['2']);
+  });
+
+  it("follows one stream's events from an event id inside a changeset", async () => {
+    await commit('s', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await commit('s', [{ n: 4 }], { kind: 'changeset', lastChangesetId: 1 });
+    const subscription = await subscribe('/streams/s/events?from=2');
+    expect(await subscription.take(3)).toEqual([
+      {
+        id: '1.1',
+        event: 'event',
+        data: { stream_id: 's', changeset_id: 1, event_id: 2, data: { n: 2 }, checkpoint: 0 },
+      },
+      {
+        id: '1.2',
+        event: 'event',
+        data: { stream_id: 's', changeset_id: 1, event_id: 3, data: { n: 3 }, checkpoint: 0 },
+      },
+      {
+        id: '2.0',
+        event: 'event',
+        data: { stream_id: 's', changeset_id: 2, event_id: 4, data: { n: 4 }, checkpoint: 1 },
+      },
+    ]);
+    const resumed = await subscribe('/streams/s/events?from=1', { 'last-event-id': '1.2' });
+    expect((await resumed.take(1)).map((m) => m.id)).toEqual(['2.0']);
+    await commit('s', [{ n: 5 }], { kind: 'changeset', lastChangesetId: 2 });
+    expect((await resumed.take(1)).map((m) => m.data)).toEqual([
+      { stream_id: 's', changeset_id: 3, event_id: 5, data: { n: 5 }, checkpoint: 2 },
+    ]);
+  });
+
+  it('keeps an idle connection alive with heartbeat comments', async () => {
+    const subscription = await subscribe('/changesets');
+    expect(await subscription.next()).toEqual({ comments: ['heartbeat'] });
+  });
+
+  it('rejects a Last-Event-ID it never sent, and a non-stream request to /events', async () => {
+    const response = await fetch(`${base}/changesets`, {
+      headers: { ...SSE, 'last-event-id': '3.1' },
+    });
+    expect([response.status, await response.json()]).toEqual([
+      400,
+      {
+        error: 'INVALID_LAST_EVENT_ID',
+        message: '"3.1" is not an id this subscription sends. Expected a checkpoint.',
+      },
+    ]);
+    const plain = await fetch(`${base}/events`);
+    expect([plain.status, await plain.json()]).toEqual([
+      406,
+      {
+        error: 'NOT_ACCEPTABLE',
+        message: 'GET /events is a Server-Sent Events stream: send "Accept: text/event-stream".',
+      },
+    ]);
+  });
+
+  it('answers the JSON contract when the request does not ask for an event stream', async () => {
+    await commit('a', [{ n: 1 }]);
+    const response = await fetch(`${base}/streams/a/changesets`);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({
+      stream_id: 'a',
+      changesets: [{ changeset_id: 1, events: [{ n: 1 }], metadata: { by: 'test' } }],
+    });
+  });
+
+  it('reads no further ahead of a client that does not read', async () => {
+    const blob = 'x'.repeat(10_000);
+    for (let i = 0; i < 40; i++) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => commit(`s-${i}-${j}`, [{ blob }])));
+    }
+    readPages = 0;
+    // 4,000 changesets of 10 KB: 40 MB, 40 pages. The client reads nothing.
+    const response = await fetch(`${base}/changesets`, { headers: SSE });
+    open.push({ cancel: () => void response.body?.cancel().catch(() => undefined) });
+    const settled = async () => {
+      let before = -1;
+      while (before !== readPages) {
+        before = readPages;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    };
+    await settled();
+    // Socket buffers take a few megabytes; the rest waits in the store, not in memory.
+    expect(readPages).toBeGreaterThan(0);
+    expect(readPages).toBeLessThan(15);
+  });
+
+  it('ends every subscription when the server shuts down', async () => {
+    const subscription = await subscribe('/changesets');
+    const ended = (async () => {
+      for (;;) await subscription.next();
+    })();
+    const assertion = expect(ended).rejects.toThrow('stream ended');
+    await closeServer();
+    closeServer = () => Promise.resolve();
+    await assertion;
+  });
+});
