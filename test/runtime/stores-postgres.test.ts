@@ -98,10 +98,11 @@ describePostgres('openStore on PostgreSQL', () => {
           );
           return { tables: tables.rowCount, sessions: sessions.rowCount };
         });
-        // The unknown parameter reached node-postgres; the pool never exceeded its size.
+        // The unknown parameter reached node-postgres; the pool never exceeded its size (2),
+        // beside the one connection that LISTENs for other instances' changes.
         expect(seen.tables).toBe(1);
         expect(seen.sessions).toBeGreaterThan(0);
-        expect(seen.sessions).toBeLessThanOrEqual(2);
+        expect(seen.sessions).toBeLessThanOrEqual(2 + 1);
       } finally {
         await store.close();
       }

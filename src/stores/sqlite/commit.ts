@@ -47,17 +47,25 @@ interface InsertParams {
   readonly events: string;
 }
 
+/** What one commit of a batch came to: its result, or the error that undid it alone. */
+export type CommitOutcome =
+  | { readonly ok: true; readonly result: CommitResult }
+  | { readonly ok: false; readonly error: unknown };
+
 /**
- * Appends a changeset when its expectation holds. The head read, the decision and the insert run
- * in one `BEGIN IMMEDIATE` transaction: it takes the database's write lock before reading, so
- * no other connection or process can commit between the check and the write, and of two
- * writers with the same expectation the second sees the first's changeset. (A deferred
- * transaction would read an older snapshot and then fail to upgrade, without waiting.)
+ * Appends a batch of changesets, each when its own expectation holds, in one transaction and so
+ * with one fsync (group commit). The transaction is `BEGIN IMMEDIATE`: it takes the database's
+ * write lock before reading, so no other connection or process can commit between a check and
+ * its write. (A deferred transaction would read an older snapshot and then fail to upgrade,
+ * without waiting.) Commits run in order, each in a savepoint of its own: a later commit sees
+ * the earlier ones exactly as if they had been committed one by one (two writers with the same
+ * expectation: the second gets a conflict listing the first), and a commit that fails is rolled
+ * back alone, never taking its batch-mates with it.
  */
 export function prepareCommit(
   db: Database,
   clock: () => Date,
-): (request: CommitRequest) => CommitResult {
+): (requests: readonly CommitRequest[]) => CommitOutcome[] {
   const headOf = prepareStreamHead(db);
   const forthcoming = {
     changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset),
@@ -95,5 +103,15 @@ export function prepareCommit(
     }
   });
 
-  return (request) => commit.immediate(request);
+  const batch = db.transaction((requests: readonly CommitRequest[]): CommitOutcome[] =>
+    requests.map((request) => {
+      try {
+        // A transaction function called inside another runs as a savepoint.
+        return { ok: true, result: commit(request) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+  return (requests) => batch.immediate(requests);
 }

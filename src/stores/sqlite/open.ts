@@ -12,7 +12,7 @@ const SYNCHRONOUS: readonly Synchronous[] = ['FULL', 'NORMAL', 'EXTRA'];
  */
 export const BUSY_TIMEOUT_MS = 5000;
 
-const isInMemory = (filename: string): boolean => filename === ':memory:' || filename === '';
+export const isInMemory = (filename: string): boolean => filename === ':memory:' || filename === '';
 
 /** Blocks the thread: the store's work is synchronous by design (better-sqlite3). */
 const sleep = (ms: number): void => {

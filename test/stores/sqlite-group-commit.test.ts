@@ -1,0 +1,152 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CommitRequest, CommitResult } from '../../src/core/index.js';
+import { NEW_STREAM } from '../../src/core/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+import type { CommitOutcome } from '../../src/stores/sqlite/commit.js';
+import { createGroupCommit } from '../../src/stores/sqlite/group-commit.js';
+import { waitFor } from '../runtime/wait-for.js';
+
+const request = (streamId: string, metadata: Record<string, unknown> = {}): CommitRequest => ({
+  streamId,
+  expectation: NEW_STREAM,
+  events: [{ type: 'created' }],
+  metadata,
+});
+
+const committed = (changesetId: number): CommitResult => ({
+  status: 'committed',
+  changeset: {
+    streamId: 's',
+    changesetId,
+    events: [],
+    metadata: {},
+    timestamp: '',
+    firstEventId: 1,
+    lastEventId: 1,
+    checkpoint: 0,
+  },
+});
+
+describe('group commit scheduling', () => {
+  const options = { toStoreError: (error: unknown) => error, onCommitted: () => undefined };
+
+  it('writes commits that arrive together as one batch, in arrival order', async () => {
+    const batches: string[][] = [];
+    const group = createGroupCommit((requests) => {
+      batches.push(requests.map((r) => r.streamId));
+      return requests.map((_, i): CommitOutcome => ({ ok: true, result: committed(i) }));
+    }, options);
+    const streams = Array.from({ length: 100 }, (_, i) => `s${i}`);
+    await Promise.all(streams.map((s) => group.commit(request(s))));
+    expect(batches).toEqual([streams]);
+    await group.commit(request('later'));
+    expect(batches).toEqual([streams, ['later']]);
+  });
+
+  it('never puts more than maxBatch commits in one transaction', async () => {
+    const sizes: number[] = [];
+    const group = createGroupCommit(
+      (requests) => {
+        sizes.push(requests.length);
+        return requests.map((): CommitOutcome => ({ ok: true, result: committed(1) }));
+      },
+      { ...options, maxBatch: 16 },
+    );
+    await Promise.all(Array.from({ length: 40 }, (_, i) => group.commit(request(`s${i}`))));
+    expect(sizes).toEqual([16, 16, 8]);
+  });
+
+  it('gives each commit its own outcome, and fails them all only if the transaction fails', async () => {
+    let failTransaction = false;
+    const group = createGroupCommit((requests) => {
+      if (failTransaction) throw new Error('disk full');
+      return requests.map((r): CommitOutcome =>
+        r.streamId === 'bad'
+          ? { ok: false, error: new Error('bad one') }
+          : { ok: true, result: committed(1) },
+      );
+    }, options);
+    const outcomes = await Promise.allSettled([
+      group.commit(request('a')),
+      group.commit(request('bad')),
+      group.commit(request('b')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    failTransaction = true;
+    const failed = await Promise.allSettled([
+      group.commit(request('c')),
+      group.commit(request('d')),
+    ]);
+    expect(failed.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual([
+      'Error: disk full',
+      'Error: disk full',
+    ]);
+  });
+});
+
+describe('group commit on SQLite', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const openFileStore = (options: { walCheckpointIntervalMs?: number } = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ees-group-'));
+    const filename = join(dir, 'ees.db');
+    const store = openSqliteStore({ filename, ...options });
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true });
+    });
+    cleanups.push(() => store.close());
+    return { store, filename };
+  };
+
+  it('does not let a failing commit take its batch-mates with it', async () => {
+    const { store } = openFileStore();
+    const outcomes = await Promise.allSettled([
+      store.commit(request('a')),
+      // JSON.stringify cannot serialise a BigInt: this commit fails inside the batch.
+      store.commit(request('b', { size: 1n })),
+      store.commit(request('c')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const page = await store.readGlobal(0, 10);
+    expect(page.map((c) => [c.streamId, c.checkpoint])).toEqual([
+      ['a', 0],
+      ['c', 1],
+    ]);
+    expect(await store.readChangesets('b', {})).toBeUndefined();
+  });
+
+  it('keeps each expectation its own inside one batch: the second of two racers conflicts', async () => {
+    const { store } = openFileStore();
+    const [first, second] = await Promise.all([
+      store.commit(request('x')),
+      store.commit(request('x')),
+    ]);
+    expect(first.status).toBe('committed');
+    expect(second).toMatchObject({ status: 'conflict', forthcoming: [{ changesetId: 1 }] });
+  });
+
+  it('copies the write-ahead log into the database file from a background thread', async () => {
+    const { store, filename } = openFileStore({ walCheckpointIntervalMs: 50 });
+    const before = statSync(filename).size;
+    const blob = 'x'.repeat(4000);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => store.commit(request(`s${i}`, { blob }))),
+    );
+    // Too little log for SQLite's own automatic checkpoint (1000 pages), which the store turns
+    // off anyway: only the checkpointer thread copies pages into the main file.
+    await waitFor(() => Promise.resolve(statSync(filename).size > before + 200 * 4000));
+  });
+
+  it('acknowledges commits that are still waiting when the store closes', async () => {
+    const { store } = openFileStore();
+    const pending = [store.commit(request('a')), store.commit(request('b'))];
+    await store.close();
+    expect((await Promise.all(pending)).map((r) => r.status)).toEqual(['committed', 'committed']);
+  });
+});
