@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,9 +23,7 @@ function ees(args: string[], env: Record<string, string> = {}): EesProcess {
 }
 
 beforeAll(() => {
-  // The CLI runs as it ships: compiled. One build for the whole file.
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  // The CLI runs as it ships: compiled, by the run's global setup (test/setup/build.ts).
   directory = mkdtempSync(join(tmpdir(), 'ees-cli-'));
 });
 afterEach(() => {
@@ -189,5 +185,118 @@ describe('ees help and version', () => {
 
   it('rejects an unknown command with exit code 2', async () => {
     await expectOneLineFailure(ees(['serv']), 2, /unknown command "serv"/);
+  });
+});
+
+describe('ees serve access control', () => {
+  const WRITE = 'cli-write-0123456789';
+  const READ = 'cli-read-0123456789';
+
+  /** The announced URL, reached over loopback whatever interface the server bound. */
+  const reachable = async (started: EesProcess) =>
+    (await listeningUrl(started)).replace('//0.0.0.0:', '//127.0.0.1:');
+
+  it('refuses to serve 0.0.0.0 without tokens: exit 2, one line, no data touched', async () => {
+    const dbFile = join(directory, 'refused', 'ees.db');
+    await expectOneLineFailure(
+      ees(['serve', '--host', '0.0.0.0', '--port', '0', '--database-url', `sqlite:${dbFile}`]),
+      2,
+      /^ees: refusing to serve 0\.0\.0\.0 without API tokens.*EES_API_TOKENS.*--insecure/,
+    );
+    expect(existsSync(join(directory, 'refused'))).toBe(false);
+    await expectOneLineFailure(
+      ees(['serve', '--port', '0', '--database-url', 'memory:'], { HOST: '::' }),
+      2,
+      /refusing to serve :: without API tokens/,
+    );
+  });
+
+  it('serves 0.0.0.0 open with --insecure or EES_INSECURE=true, with a warning', async () => {
+    for (const [args, env] of [
+      [['--insecure'], {}],
+      [[], { EES_INSECURE: 'true' }],
+    ] as const) {
+      const server = ees(
+        ['serve', '--host', '0.0.0.0', '--port', '0', '--database-url', 'memory:', ...args],
+        env,
+      );
+      const url = await reachable(server);
+      expect((await fetch(`${url}/changesets`)).status).toBe(200);
+      expect(server.stderr()).toMatch(
+        /^ees: warning: serving 0\.0\.0\.0 without API tokens \(--insecure\)/,
+      );
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
+  });
+
+  it('serves 0.0.0.0 with tokens from the environment, and requires them', async () => {
+    const server = ees(['serve', '--host', '0.0.0.0', '--port', '0', '--database-url', 'memory:'], {
+      EES_API_TOKENS: `${WRITE}:write,${READ}:read`,
+    });
+    const url = await reachable(server);
+    const missing = await fetch(`${url}/changesets`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    await missing.body?.cancel();
+    const forbidden = await fetch(`${url}/streams/s`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${READ}` },
+      body: JSON.stringify({ events: [{}] }),
+    });
+    expect(forbidden.status).toBe(403);
+    await forbidden.body?.cancel();
+    const committed = await fetch(`${url}/streams/s`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WRITE}` },
+      body: JSON.stringify({ events: [{}] }),
+    });
+    expect(committed.status).toBe(200);
+    expect((await fetch(`${url}/version`)).status).toBe(200);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.stderr()).toBe('');
+    expect(server.stdout()).not.toContain(WRITE);
+  });
+
+  it('reads tokens from --api-tokens-file at start', async () => {
+    const file = join(directory, 'tokens.txt');
+    writeFileSync(file, `# CI\n${READ}:read # dashboards\n\n`);
+    const server = ees([
+      'serve',
+      '--port',
+      '0',
+      '--database-url',
+      'memory:',
+      '--api-tokens-file',
+      file,
+    ]);
+    const url = await listeningUrl(server);
+    expect((await fetch(`${url}/changesets`)).status).toBe(401);
+    const read = await fetch(`${url}/changesets`, { headers: { authorization: `Bearer ${READ}` } });
+    expect(read.status).toBe(200);
+  });
+
+  it('rejects bad tokens and token files in one line, never printing a token', async () => {
+    await expectOneLineFailure(
+      ees(['serve', '--port', '0'], { EES_API_TOKENS: `${WRITE}:admin` }),
+      2,
+      /invalid EES_API_TOKENS value: entry 1: the scope must be read or write/,
+    );
+    await expectOneLineFailure(
+      ees(['serve', '--port', '0', '--api-tokens-file', join(directory, 'no-such-file')]),
+      2,
+      /cannot read the API token file ".*no-such-file" \(ENOENT\)/,
+    );
+    const bad = join(directory, 'bad-tokens.txt');
+    writeFileSync(bad, `${READ}:read\n${WRITE}\n`);
+    const started = ees(['serve', '--port', '0'], { EES_API_TOKENS_FILE: bad });
+    await expectOneLineFailure(
+      started,
+      2,
+      /invalid API token file ".*": line 2 is not of the form/,
+    );
+    expect(started.stderr()).not.toContain(WRITE);
   });
 });

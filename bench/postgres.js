@@ -1,0 +1,405 @@
+/**
+ * Benchmark of the PostgreSQL store, at the store level (no HTTP), beside a baseline measured in
+ * the same run on the same database: a plain single-statement conditional INSERT into a table of
+ * the same shape. The ratio says how much of what PostgreSQL itself allows a commit keeps, once
+ * it also checks the expectation and feeds the gapless global enumeration.
+ *
+ * Phases, each `--duration` seconds (default 5): baseline and store with 1 writer, then with 8,
+ * the two alternating in slices of about a second so that load from other processes that comes
+ * and goes weighs on both alike; then a full enumeration of everything written (`readGlobal` in
+ * pages of 1000) and the enumeration lag over 200 sequential commits. Everything happens in a fresh schema of the
+ * database at `EES_BENCH_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test),
+ * dropped at the end. Commits are durable: `synchronous_commit` is reported, and a warning
+ * printed when it is off.
+ *
+ * Run with `npm run bench` (it builds first), or `node bench/postgres.js` after `npm run build`;
+ * `--duration 3` shortens each phase, `--json` prints one JSON object instead of the table.
+ */
+import { Buffer } from 'node:buffer';
+import console from 'node:console';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { URL } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { openPostgresStore } from '../dist/stores/postgres/index.js';
+
+const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+const DATABASE_URL =
+  process.env.EES_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The commit workload, as in bench/run.js: many streams, three ~290 B events per changeset. */
+const WORKLOAD = {
+  streams: 10_000,
+  eventsPerChangeset: 3,
+  eventBytes: 290,
+  writerCounts: [1, 8],
+  /** The store's pool: room for 8 writers plus the indexer. */
+  poolSize: 10,
+  pageSize: 1000,
+  lagCommits: 200,
+};
+
+const TARGET_RATIO_AT_8 = 0.8;
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const duration = Number(values.duration);
+  if (!Number.isFinite(duration) || duration <= 0) {
+    throw new Error(`--duration must be a positive number of seconds, got "${values.duration}"`);
+  }
+  return { duration, json: values.json };
+}
+
+/** One event of about `bytes` bytes of JSON: a plausible domain event, padded to size. */
+function makeEvent(index, bytes) {
+  const event = {
+    type: 'OrderLineAdded',
+    line: index,
+    sku: `SKU-${String(index).padStart(6, '0')}`,
+    quantity: 2,
+    unit_price: { amount: 1999, currency: 'EUR' },
+    note: '',
+  };
+  event.note = 'x'.repeat(Math.max(0, bytes - JSON.stringify(event).length));
+  return event;
+}
+
+const EVENTS = Array.from({ length: WORKLOAD.eventsPerChangeset }, (_, i) =>
+  makeEvent(i, WORKLOAD.eventBytes),
+);
+const METADATA = { source: 'bench' };
+const EVENTS_JSON = JSON.stringify(EVENTS);
+const METADATA_JSON = JSON.stringify(METADATA);
+
+const streamId = (index) => `bench-${index}`;
+
+/** Quantiles of a list of milliseconds, rounded to 0.01 ms. */
+function quantiles(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (ms) => Math.round(ms * 100) / 100;
+  return { p50_ms: round(at(0.5)), p99_ms: round(at(0.99)), max_ms: round(at(1)) };
+}
+
+/** Commits of one kind with a number of writers, added up over the slices they ran in. */
+function createTally(writers) {
+  return {
+    writers,
+    seconds: 0,
+    latencies: [],
+    // Writer w commits round-robin to the streams whose index is w modulo `writers`, so writers
+    // never meet and every expectation is right; where each one is survives between slices.
+    cursors: Int32Array.from({ length: writers }, (_, w) => w),
+  };
+}
+
+/** Runs the tally's writers for `seconds`; `commitOne(index)` must commit to stream `index`. */
+async function runSlice(tally, seconds, commitOne) {
+  const { writers, cursors } = tally;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (performance.now() < end) {
+        const before = performance.now();
+        await commitOne(cursors[w]);
+        tally.latencies.push(performance.now() - before);
+        cursors[w] += writers;
+        if (cursors[w] >= WORKLOAD.streams) cursors[w] = w;
+      }
+    }),
+  );
+  tally.seconds += (performance.now() - started) / 1000;
+}
+
+const summarise = (name, tally) => ({
+  name,
+  writers: tally.writers,
+  commits: tally.latencies.length,
+  commits_per_second: Math.round(tally.latencies.length / tally.seconds),
+  ...quantiles(tally.latencies),
+});
+
+/** The baseline's table: the store's columns, the uniqueness that decides races, nothing else. */
+const baselineTableSql = (schema) => `
+  CREATE TABLE "${schema}".baseline (
+    stream_id      text    COLLATE "C" NOT NULL,
+    changeset_id   integer NOT NULL,
+    first_event_id bigint  NOT NULL,
+    last_event_id  bigint  NOT NULL,
+    timestamp      text    NOT NULL,
+    metadata       json    NOT NULL,
+    events         json    NOT NULL,
+    PRIMARY KEY (stream_id, changeset_id)
+  )
+`;
+
+/** One statement per changeset: insert unless that changeset number exists. */
+const baselineInsertSql = (schema) => `
+  INSERT INTO "${schema}".baseline
+    (stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT DO NOTHING
+`;
+
+/** The baseline's commit: the next changeset of stream `index`, which must go in. */
+function baselineCommit(pool, schema, heads) {
+  const text = baselineInsertSql(schema);
+  return async (index) => {
+    const changesetId = heads[index] + 1;
+    const lastEventId = changesetId * WORKLOAD.eventsPerChangeset;
+    const { rowCount } = await pool.query({
+      name: 'bench-baseline-insert',
+      text,
+      values: [
+        streamId(index),
+        changesetId,
+        lastEventId - WORKLOAD.eventsPerChangeset + 1,
+        lastEventId,
+        new Date().toISOString(),
+        METADATA_JSON,
+        EVENTS_JSON,
+      ],
+    });
+    if (rowCount !== 1) throw new Error(`baseline insert into ${streamId(index)} did nothing`);
+    heads[index] = changesetId;
+  };
+}
+
+/** The store's commit of the next changeset of stream `index`, which must succeed. */
+function storeCommit(store, heads) {
+  return async (index) => {
+    const result = await store.commit({
+      streamId: streamId(index),
+      expectation: { kind: 'changeset', lastChangesetId: heads[index] },
+      events: EVENTS,
+      metadata: METADATA,
+    });
+    if (result.status !== 'committed') {
+      throw new Error(`commit to ${streamId(index)} ended in ${result.status}`);
+    }
+    heads[index] = result.changeset.changesetId;
+  };
+}
+
+/**
+ * Baseline and store with `writers` writers, alternating in slices of about a second: load
+ * from other processes that comes and goes then weighs on both sides alike.
+ */
+async function comparePhases(store, schema, heads, writers, seconds) {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: writers });
+  pool.on('error', () => undefined);
+  try {
+    const baseline = createTally(writers);
+    const ees = createTally(writers);
+    const commitBaseline = baselineCommit(pool, schema, heads.baseline);
+    const commitStore = storeCommit(store, heads.store);
+    const slices = Math.max(1, Math.round(seconds));
+    for (let slice = 0; slice < slices; slice++) {
+      await runSlice(baseline, seconds / slices, commitBaseline);
+      await runSlice(ees, seconds / slices, commitStore);
+    }
+    return [summarise('baseline INSERT', baseline), summarise('ees store commit', ees)];
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Reads the whole enumeration from checkpoint 0 in pages, checking it is gapless. */
+async function enumerate(store) {
+  const started = performance.now();
+  let checkpoint = 0;
+  for (;;) {
+    const page = await store.readGlobal(checkpoint, WORKLOAD.pageSize);
+    if (page.length === 0) break;
+    for (const changeset of page) {
+      if (changeset.checkpoint !== checkpoint) {
+        throw new Error(`checkpoint ${changeset.checkpoint} where ${checkpoint} was expected`);
+      }
+      checkpoint++;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    changesets: checkpoint,
+    page_size: WORKLOAD.pageSize,
+    seconds: Math.round(seconds * 1000) / 1000,
+    changesets_per_second: Math.round(checkpoint / seconds),
+  };
+}
+
+/**
+ * Commits one changeset at a time to a new stream and measures how long after the commit is
+ * acknowledged `readGlobal` returns it, polling without pause. Nothing else writes meanwhile,
+ * so commit k gets the checkpoint right after everything already indexed.
+ */
+async function enumerationLag(store) {
+  let next = (await enumerate(store)).changesets;
+  const lags = [];
+  for (let k = 0; k < WORKLOAD.lagCommits; k++) {
+    const id = `lag-${k}`;
+    const result = await store.commit({
+      streamId: id,
+      expectation: { kind: 'changeset', lastChangesetId: 0 },
+      events: EVENTS,
+      metadata: METADATA,
+    });
+    const acknowledged = performance.now();
+    if (result.status !== 'committed') throw new Error(`commit to ${id} ended in ${result.status}`);
+    for (;;) {
+      const [found] = await store.readGlobal(next, 1);
+      if (found !== undefined) {
+        if (found.streamId !== id) throw new Error(`checkpoint ${next} is ${found.streamId}`);
+        break;
+      }
+      // A short pause rather than a busy loop, which would compete with the indexer.
+      await sleep(1);
+    }
+    lags.push(performance.now() - acknowledged);
+    next++;
+  }
+  return { commits: WORKLOAD.lagCommits, ...quantiles(lags) };
+}
+
+async function databaseSettings(admin) {
+  const setting = async (name) => (await admin.query(`SHOW ${name}`)).rows[0][name];
+  return {
+    server_version: await setting('server_version'),
+    synchronous_commit: await setting('synchronous_commit'),
+    fsync: await setting('fsync'),
+  };
+}
+
+function printTable(report) {
+  const { workload, database } = report;
+  const line = (cells) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(26) : cell.padStart(10))).join(' ');
+  console.log(`elastic-event-store ${report.package_version} on Node ${report.node}`);
+  console.log(
+    `database: PostgreSQL ${database.server_version}, synchronous_commit=${database.synchronous_commit}, fsync=${database.fsync}; fresh schema ${database.schema}, dropped at the end`,
+  );
+  console.log(
+    `workload: ${workload.streams} streams, ${workload.events_per_changeset} events of ~${workload.event_bytes} B JSON per changeset (${workload.changeset_bytes} B of events); each writer commits round-robin to its own streams with the right expectation; ${workload.duration_s} s per phase, baseline and store alternating in ~1 s slices`,
+  );
+  console.log(
+    `store: openPostgresStore, pool of ${workload.store_pool_size}, commit → store.commit; baseline: one INSERT ... ON CONFLICT DO NOTHING per changeset into a table of the same columns with PRIMARY KEY (stream_id, changeset_id), one pg connection per writer`,
+  );
+  console.log('');
+  console.log(line(['', 'writers', 'commits/s', 'p50 ms', 'p99 ms', 'commits']));
+  for (const phase of report.phases) {
+    console.log(
+      line([
+        phase.name,
+        String(phase.writers),
+        String(phase.commits_per_second),
+        phase.p50_ms.toFixed(2),
+        phase.p99_ms.toFixed(2),
+        String(phase.commits),
+      ]),
+    );
+  }
+  console.log('');
+  for (const ratio of report.ratios) {
+    const target =
+      ratio.target === undefined
+        ? ''
+        : ` (target ≥ ${ratio.target}: ${ratio.ratio >= ratio.target ? 'met' : 'NOT met'})`;
+    console.log(
+      `store ÷ baseline, ${ratio.writers} writer${ratio.writers === 1 ? '' : 's'}: ${ratio.ratio.toFixed(3)}${target}`,
+    );
+  }
+  const { enumeration, lag } = report;
+  console.log(
+    `global enumeration: ${enumeration.changesets} changesets in pages of ${enumeration.page_size} in ${enumeration.seconds} s = ${enumeration.changesets_per_second} changesets/s`,
+  );
+  console.log(
+    `enumeration lag (commit acknowledged → returned by readGlobal, polled every ~1 ms), ${lag.commits} sequential commits: p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms`,
+  );
+}
+
+async function main() {
+  const options = parseOptions();
+  const schema = `ees_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  admin.on('error', () => undefined);
+  await admin.connect().catch((error) => {
+    throw new Error(
+      `cannot connect to PostgreSQL at ${DATABASE_URL.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')} (set EES_BENCH_POSTGRES_URL): ${error.message}`,
+    );
+  });
+  let store;
+  try {
+    const settings = await databaseSettings(admin);
+    if (settings.synchronous_commit !== 'on' || settings.fsync !== 'on') {
+      console.error(
+        `warning: synchronous_commit=${settings.synchronous_commit}, fsync=${settings.fsync}: commits are not durable, figures are not comparable`,
+      );
+    }
+    store = await openPostgresStore({
+      connectionString: DATABASE_URL,
+      schema,
+      poolSize: WORKLOAD.poolSize,
+    });
+    await admin.query(baselineTableSql(schema));
+
+    // Each stream's last changeset, in the store and in the baseline table.
+    const heads = {
+      store: new Int32Array(WORKLOAD.streams),
+      baseline: new Int32Array(WORKLOAD.streams),
+    };
+    const phases = [];
+    const ratios = [];
+    for (const writers of WORKLOAD.writerCounts) {
+      const [baseline, ees] = await comparePhases(store, schema, heads, writers, options.duration);
+      phases.push(baseline, ees);
+      ratios.push({
+        writers,
+        ratio: ees.commits_per_second / baseline.commits_per_second,
+        ...(writers === 8 ? { target: TARGET_RATIO_AT_8 } : {}),
+      });
+    }
+    await store.indexNow();
+    const enumeration = await enumerate(store);
+    const lag = await enumerationLag(store);
+
+    const report = {
+      package_version: PACKAGE.version,
+      node: process.version,
+      database: { ...settings, schema },
+      workload: {
+        streams: WORKLOAD.streams,
+        events_per_changeset: WORKLOAD.eventsPerChangeset,
+        event_bytes: WORKLOAD.eventBytes,
+        changeset_bytes: Buffer.byteLength(EVENTS_JSON),
+        duration_s: options.duration,
+        store_pool_size: WORKLOAD.poolSize,
+      },
+      phases,
+      ratios,
+      enumeration,
+      lag,
+    };
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else printTable(report);
+  } finally {
+    await store?.close();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
