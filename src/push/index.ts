@@ -6,3 +6,4 @@ export { followGlobal, followStream } from './follow.js';
 export type { FollowOptions } from './follow.js';
 export { changesetMessage, eventMessages, resumeAfter } from './messages.js';
 export type { PushMessage, ResumePoint } from './messages.js';
+export * from './sns/index.js';

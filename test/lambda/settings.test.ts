@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  apiSettings,
+  LAMBDA_ENV,
+  publisherSettings,
+  tableSettings,
+} from '../../src/lambda/index.js';
+import { ConfigError } from '../../src/runtime/index.js';
+
+describe('Lambda settings', () => {
+  it('reads the table, version and limits of the API function', () => {
+    expect(
+      apiSettings({
+        EES_TABLE_NAME: 'events',
+        EES_VERSION: '1.2.3',
+        EES_MAX_CHANGESET_BYTES: '1000',
+        EES_MAX_PAGE_SIZE: '50',
+      }),
+    ).toEqual({
+      tableName: 'events',
+      version: '1.2.3',
+      limits: { maxChangesetBytes: 1000, maxPageSize: 50 },
+    });
+    expect(
+      apiSettings({ EES_TABLE_NAME: 'events', EES_VERSION: '1.2.3', EES_MAX_PAGE_SIZE: '' }),
+    ).toEqual({ tableName: 'events', version: '1.2.3', limits: {} });
+  });
+
+  it('reads the topics of the publisher', () => {
+    expect(
+      publisherSettings({
+        [LAMBDA_ENV.changesetsTopicArn]: 'arn:aws:sns:eu-west-1:1:c.fifo',
+        [LAMBDA_ENV.eventsTopicArn]: 'arn:aws:sns:eu-west-1:1:e.fifo',
+      }),
+    ).toEqual({
+      changesetsTopicArn: 'arn:aws:sns:eu-west-1:1:c.fifo',
+      eventsTopicArn: 'arn:aws:sns:eu-west-1:1:e.fifo',
+    });
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    ['a missing table', () => tableSettings({}), /EES_TABLE_NAME is not set/],
+    ['an empty table', () => tableSettings({ EES_TABLE_NAME: ' ' }), /EES_TABLE_NAME is not set/],
+    ['a padded table', () => tableSettings({ EES_TABLE_NAME: ' t' }), /EES_TABLE_NAME.*spaces/],
+    ['a missing version', () => apiSettings({ EES_TABLE_NAME: 't' }), /EES_VERSION is not set/],
+    [
+      'a bad page size',
+      () => apiSettings({ EES_TABLE_NAME: 't', EES_VERSION: '1', EES_MAX_PAGE_SIZE: '0' }),
+      /invalid EES_MAX_PAGE_SIZE value "0"/,
+    ],
+    [
+      'a missing topic',
+      () => publisherSettings({ EES_EVENTS_TOPIC_ARN: 'x' }),
+      /EES_CHANGESETS_TOPIC_ARN/,
+    ],
+  ])('refuses %s with a ConfigError naming the variable', (_, read, message) => {
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(message);
+  });
+});
