@@ -62,6 +62,8 @@ export interface PostgresStore extends EventStore {
   indexNow(): Promise<number>;
   /** Always present here: local commits, indexer passes and other instances' NOTIFYs. */
   watch(listener: ChangeListener): () => void;
+  /** Always present here: a session advisory lock (see `run-exclusive.ts`). */
+  runExclusive<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
 }
 
 /**
