@@ -534,8 +534,8 @@ describePostgres('postgres store', () => {
     it('stops calling a watcher that unregistered', async () => {
       const store = await openStore({ schema: freshSchema() });
       const calls: unknown[] = [];
-      const unwatch = store.watch?.((streamIds) => calls.push(streamIds));
-      unwatch?.();
+      const unwatch = store.watch((streamIds) => calls.push(streamIds));
+      unwatch();
       await store.commit(request('s', NEW_STREAM));
       await store.indexNow();
       expect(calls).toEqual([]);
