@@ -23,6 +23,12 @@ export const ErrorCodes = [
   'INVALID_EVENTS',
   'INVALID_METADATA',
   'CHANGESET_TOO_LARGE',
+  'TOO_MANY_EVENTS',
+  'INVALID_STREAM_ID',
+  'URI_TOO_LONG',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'TOO_MANY_SUBSCRIBERS',
   'INVALID_LAST_EVENT_ID',
   'NOT_ACCEPTABLE',
   'STATISTICS_NOT_READY',
@@ -161,6 +167,50 @@ export const errors = {
     new EesError('CHANGESET_TOO_LARGE', `The ${what} exceeds the limit of ${limit} bytes.`, {
       streamId,
     }),
+
+  tooManyEvents: (streamId: string, count: number, limit: number) =>
+    new EesError(
+      'TOO_MANY_EVENTS',
+      `The changeset has ${count} events; the limit is ${limit} events per changeset.`,
+      { streamId },
+    ),
+
+  streamIdTooLong: (streamId: string, bytes: number, limit: number) =>
+    new EesError(
+      'INVALID_STREAM_ID',
+      `The stream id is ${bytes} bytes long in UTF-8; the limit is ${limit} bytes.`,
+      { streamId },
+    ),
+
+  // PostgreSQL cannot store U+0000 in text, so no store accepts it: one rule for every store.
+  streamIdWithNul: (streamId: string) =>
+    new EesError('INVALID_STREAM_ID', 'A stream id cannot contain the character U+0000 (NUL).', {
+      streamId,
+    }),
+
+  uriTooLong: (limit: number) =>
+    new EesError('URI_TOO_LONG', `The request URL exceeds the limit of ${limit} bytes.`),
+
+  /** No credentials, or credentials that are not a Bearer token: `missing`; an unknown token: `invalid`. Neither message repeats what was sent. */
+  unauthorized: (reason: 'missing' | 'invalid') =>
+    new EesError(
+      'UNAUTHORIZED',
+      reason === 'missing'
+        ? 'This endpoint requires an API token: send "Authorization: Bearer <token>".'
+        : 'The API token is not valid.',
+    ),
+
+  forbidden: (required: 'read' | 'write') =>
+    new EesError(
+      'FORBIDDEN',
+      `The API token does not grant ${required} access, which this request requires.`,
+    ),
+
+  tooManySubscribers: (limit: number) =>
+    new EesError(
+      'TOO_MANY_SUBSCRIBERS',
+      `The server already serves its limit of ${limit} subscriptions. Retry later.`,
+    ),
 
   invalidLastEventId: (raw: string, expected: string) =>
     new EesError(

@@ -79,3 +79,27 @@ export function parsePage(params: { readonly checkpoint: Raw; readonly limit: Ra
   }
   return { checkpoint, limit };
 }
+
+/** Bytes of a string in UTF-8 (a lone surrogate counts as the 3 bytes of U+FFFD, as encoders write it). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/**
+ * Checks a stream id every route receives (commit, reads, subscriptions) before it reaches a
+ * store: at most `maxBytes` in UTF-8, and no U+0000, which PostgreSQL cannot store in text.
+ */
+export function checkStreamId(streamId: string, maxBytes: number): string {
+  // A UTF-16 code unit takes at most three UTF-8 bytes, so a short id needs no counting.
+  if (streamId.length > maxBytes / 3) {
+    const bytes = utf8Length(streamId);
+    if (bytes > maxBytes) throw errors.streamIdTooLong(streamId, bytes, maxBytes);
+  }
+  if (streamId.includes('\u0000')) throw errors.streamIdWithNul(streamId);
+  return streamId;
+}

@@ -1,19 +1,24 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore } from '../core/index.js';
 import { errors } from '../core/index.js';
+import type { AuthOptions } from './auth.js';
+import { requireApiToken } from './auth.js';
 import type { AppDeps } from './deps.js';
-import { errorBody, statusOf } from './errors.js';
+import { errorBody, headersOf, statusOf } from './errors.js';
 import { toEesError } from './unexpected.js';
 import type { Limits } from './limits.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { STREAM_ID_PATHS, limitStreamId, limitUrlLength } from './request-limits.js';
 import { commitRoute } from './routes/commit.js';
+import type { HealthSettings } from './routes/health.js';
+import { DEFAULT_HEALTH_SETTINGS, healthRoutes } from './routes/health.js';
 import { readGlobalRoute } from './routes/read-global.js';
 import { readStreamRoutes } from './routes/read-stream.js';
 import { statisticsRoute } from './routes/statistics.js';
 import { subscribeRoutes } from './routes/subscribe.js';
 import { versionRoute } from './routes/version.js';
 import type { PushSettings } from './sse.js';
-import { DEFAULT_PUSH_SETTINGS } from './sse.js';
+import { DEFAULT_PUSH_SETTINGS, subscriberSlots } from './sse.js';
 
 export interface AppOptions {
   readonly store: EventStore;
@@ -26,6 +31,13 @@ export interface AppOptions {
   readonly push?: Partial<PushSettings>;
   /** Aborted when the server shuts down; ends every open subscription. */
   readonly shutdown?: AbortSignal;
+  /**
+   * API tokens, required on every endpoint but `/version` and `/health/*` when any is given.
+   * Left out where something in front of the app authenticates (IAM or API keys on AWS).
+   */
+  readonly auth?: AuthOptions;
+  /** How `GET /health/ready` probes the store. */
+  readonly health?: Partial<HealthSettings>;
 }
 
 /**
@@ -44,22 +56,39 @@ export function createApp(options: AppOptions): OpenAPIHono {
     ((error) => {
       console.error(error);
     });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const deps: AppDeps = {
     store: options.store,
     version: options.version,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     push: {
       settings: { ...DEFAULT_PUSH_SETTINGS, ...options.push },
+      slots: subscriberSlots(limits.maxSubscribers),
       shutdown: options.shutdown,
       onUnexpectedError,
     },
+    health: { ...DEFAULT_HEALTH_SETTINGS, ...options.health },
   };
   const app = new OpenAPIHono();
+
+  // In this order: cheap checks on the request line, then the token, then the stream id.
+  app.use('*', limitUrlLength(limits.maxUrlBytes));
+  const auth = options.auth?.tokens.length === 0 ? undefined : options.auth;
+  if (auth !== undefined) {
+    app.use('*', requireApiToken(auth));
+    app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An API token: `read` for GET endpoints, `write` also for commits.',
+    });
+  }
+  for (const path of STREAM_ID_PATHS) app.use(path, limitStreamId(limits.maxStreamIdBytes));
 
   // Subscriptions come first: they take the requests that ask for an event stream.
   for (const register of [
     subscribeRoutes,
     versionRoute,
+    healthRoutes,
     commitRoute,
     readStreamRoutes,
     readGlobalRoute,
@@ -75,6 +104,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
       version: deps.version,
       description: 'Append-only changesets per stream, with mandatory optimistic concurrency.',
     },
+    ...(auth === undefined ? {} : { security: [{ bearer: [] }] }),
   });
 
   app.notFound((c) => c.json(errorBody(errors.endpointNotFound()), 404));
@@ -82,7 +112,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   app.onError((error, c) => {
     const known = toEesError(error);
     if (known.code === 'INTERNAL_ERROR') onUnexpectedError(error);
-    return c.json(errorBody(known), statusOf(known.code));
+    return c.json(errorBody(known), statusOf(known.code), headersOf(known.code));
   });
 
   return app;

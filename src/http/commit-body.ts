@@ -1,5 +1,6 @@
 import type { JsonObject } from '../core/index.js';
 import { errors } from '../core/index.js';
+import type { Limits } from './limits.js';
 import { ChangesetBody } from './schemas.js';
 
 export interface ChangesetInput {
@@ -34,8 +35,9 @@ const typeOf = (value: unknown): string => {
 export function parseChangesetBody(
   streamId: string,
   text: string,
-  maxChangesetBytes: number,
+  limits: Pick<Limits, 'maxChangesetBytes' | 'maxEventsPerChangeset'>,
 ): ChangesetInput {
+  const { maxChangesetBytes, maxEventsPerChangeset } = limits;
   if (text.trim() === '') throw errors.invalidJson(streamId, 'the body is empty');
   let body: unknown;
   try {
@@ -56,6 +58,9 @@ export function parseChangesetBody(
     throw errors.invalidBody(streamId);
   }
   const input = { events: parsed.data.events, metadata: parsed.data.metadata ?? {} };
+  if (input.events.length > maxEventsPerChangeset) {
+    throw errors.tooManyEvents(streamId, input.events.length, maxEventsPerChangeset);
+  }
   if (changesetBytes(input) > maxChangesetBytes) {
     throw errors.changesetTooLarge(streamId, 'changeset', maxChangesetBytes);
   }

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { EventStore } from '../core/index.js';
 import type { Limits } from './limits.js';
+import type { HealthSettings } from './routes/health.js';
 import type { PushContext } from './sse.js';
 
 /** What every route needs; handed over by the entry point, never read from the environment. */
@@ -9,6 +10,7 @@ export interface AppDeps {
   readonly limits: Limits;
   readonly version: string;
   readonly push: PushContext;
+  readonly health: HealthSettings;
 }
 
 /** Each route module registers its handler and its OpenAPI description on the app. */

@@ -20,6 +20,12 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_EVENTS: 400,
   INVALID_METADATA: 400,
   CHANGESET_TOO_LARGE: 413,
+  TOO_MANY_EVENTS: 413,
+  INVALID_STREAM_ID: 400,
+  URI_TOO_LONG: 414,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  TOO_MANY_SUBSCRIBERS: 503,
   INVALID_LAST_EVENT_ID: 400,
   NOT_ACCEPTABLE: 406,
   STATISTICS_NOT_READY: 404,
@@ -29,6 +35,19 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 };
 
 export const statusOf = (code: ErrorCode): ContentfulStatusCode => STATUS[code];
+
+/** How long a client turned away for lack of subscription slots should wait, in seconds. */
+export const SUBSCRIBERS_RETRY_AFTER_SECONDS = 5;
+
+/** Headers that HTTP defines for some statuses, sent with the error body. */
+const HEADERS: Partial<Record<ErrorCode, Readonly<Record<string, string>>>> = {
+  // RFC 6750: a 401 names the scheme to use, a 403 says the token lacks the scope.
+  UNAUTHORIZED: { 'WWW-Authenticate': 'Bearer' },
+  FORBIDDEN: { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+  TOO_MANY_SUBSCRIBERS: { 'Retry-After': String(SUBSCRIBERS_RETRY_AFTER_SECONDS) },
+};
+
+export const headersOf = (code: ErrorCode): Readonly<Record<string, string>> => HEADERS[code] ?? {};
 
 /**
  * Two bodies of the contract predate the `{error, message}` shape and existing clients compare

@@ -2,3 +2,7 @@ export { createApp } from './app.js';
 export type { AppOptions } from './app.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
+export { PUBLIC_PATHS, digestEquals, requireApiToken } from './auth.js';
+export type { AccessScope, ApiToken, AuthOptions, TokenEquals } from './auth.js';
+export { DEFAULT_HEALTH_SETTINGS } from './routes/health.js';
+export type { HealthSettings } from './routes/health.js';

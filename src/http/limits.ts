@@ -12,9 +12,31 @@ export interface Limits {
    * from loading the whole store into memory.
    */
   readonly maxPageSize: number;
+  /**
+   * Most events in one changeset. Default 1000: every event is a row, an item or an SSE
+   * message of its own, so a bound on the count is a bound on the work one commit causes.
+   */
+  readonly maxEventsPerChangeset: number;
+  /**
+   * Longest stream id, in UTF-8 bytes. Default 1024: it is part of every key and index entry,
+   * and PostgreSQL's B-tree entries and DynamoDB's partition keys have hard limits of their own.
+   */
+  readonly maxStreamIdBytes: number;
+  /**
+   * Longest request target (path and query string, percent-encoded as sent). Default 8 KiB,
+   * below the 16 KiB Node allows for the request line and headers together, so an overlong URL
+   * gets this JSON 414 rather than Node's bare 431.
+   */
+  readonly maxUrlBytes: number;
+  /** Most Server-Sent Events subscriptions served at once by this app. Default 1000. */
+  readonly maxSubscribers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxChangesetBytes: 400 * 1024,
   maxPageSize: 1000,
+  maxEventsPerChangeset: 1000,
+  maxStreamIdBytes: 1024,
+  maxUrlBytes: 8 * 1024,
+  maxSubscribers: 1000,
 };

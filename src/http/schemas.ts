@@ -112,3 +112,10 @@ export const ErrorResponse = z
 export const ConflictResponse = ErrorResponse.extend({
   forthcoming_changesets: z.array(StreamChangeset),
 }).openapi('ConcurrencyConflict');
+
+export const HealthResponse = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    message: z.string().optional().openapi({ description: 'Why the server is not ready.' }),
+  })
+  .openapi('Health');

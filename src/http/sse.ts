@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import type { SSEStreamingApi } from 'hono/streaming';
 import { streamSSE } from 'hono/streaming';
+import { errors } from '../core/index.js';
 import type { PushMessage } from '../push/index.js';
 import { errorBody } from './errors.js';
 import { toEesError } from './unexpected.js';
@@ -23,9 +25,34 @@ export const DEFAULT_PUSH_SETTINGS: PushSettings = {
   retryMs: 1_000,
 };
 
-/** What every subscription shares: its settings, and the server's shutdown. */
+/** Counts open subscriptions against a maximum. */
+export interface SubscriberSlots {
+  readonly max: number;
+  /** Takes a slot; `false` when all are taken. */
+  tryAcquire(): boolean;
+  release(): void;
+}
+
+export function subscriberSlots(max: number): SubscriberSlots {
+  let active = 0;
+  return {
+    max,
+    tryAcquire: () => {
+      if (active >= max) return false;
+      active++;
+      return true;
+    },
+    release: () => {
+      active = Math.max(0, active - 1);
+    },
+  };
+}
+
+/** What every subscription shares: its settings, its slots, and the server's shutdown. */
 export interface PushContext {
   readonly settings: PushSettings;
+  /** Each open subscription holds one until it ends: a bound on connections and store polls. */
+  readonly slots: SubscriberSlots;
   /** Aborted when the server shuts down: every subscription ends so the server can drain. */
   readonly shutdown: AbortSignal | undefined;
   readonly onUnexpectedError: (error: unknown) => void;
@@ -35,7 +62,8 @@ export const wantsEventStream = (c: Context): boolean =>
   (c.req.header('accept') ?? '').toLowerCase().includes('text/event-stream');
 
 /**
- * Streams messages as Server-Sent Events until the client goes away or the server shuts down.
+ * Streams messages as Server-Sent Events until the client goes away or the server shuts down,
+ * holding one subscriber slot meanwhile; 503 `TOO_MANY_SUBSCRIBERS` when none is free.
  * Each message is written only after the previous one was taken by the connection, so a slow
  * client slows the reads feeding it instead of making the server buffer. A failure (the store
  * went away) ends the stream with an `error` event; the client reconnects with Last-Event-ID.
@@ -45,37 +73,61 @@ export function streamMessages(
   context: PushContext,
   messages: (signal: AbortSignal) => AsyncIterable<PushMessage>,
 ): Response {
-  const { settings, shutdown, onUnexpectedError } = context;
-  return streamSSE(c, async (stream) => {
-    const stop = new AbortController();
-    const abort = () => {
-      stop.abort();
-    };
-    stream.onAbort(abort);
-    shutdown?.addEventListener('abort', abort, { once: true });
-    let heartbeatInFlight = false;
-    const heartbeat = setInterval(() => {
-      if (heartbeatInFlight) return;
-      heartbeatInFlight = true;
-      void stream.write(': heartbeat\n\n').finally(() => {
-        heartbeatInFlight = false;
-      });
-    }, settings.heartbeatMs);
-    try {
-      // Sends the headers now, so a subscriber knows it is connected before any message.
-      await stream.write(`retry: ${settings.retryMs}\n: connected\n\n`);
-      for await (const message of messages(stop.signal)) {
-        await stream.writeSSE({ ...message });
-        if (stream.aborted) break;
+  const { slots } = context;
+  if (!slots.tryAcquire()) throw errors.tooManySubscribers(slots.max);
+  let held = true;
+  const release = () => {
+    if (held) slots.release();
+    held = false;
+  };
+  try {
+    return streamSSE(c, async (stream) => {
+      try {
+        await pushMessages(stream, context, messages);
+      } finally {
+        release();
       }
-    } catch (error) {
-      const known = toEesError(error);
-      if (known.code === 'INTERNAL_ERROR') onUnexpectedError(error);
-      await stream.writeSSE({ event: 'error', data: JSON.stringify(errorBody(known)) });
-    } finally {
-      clearInterval(heartbeat);
-      shutdown?.removeEventListener('abort', abort);
-      stop.abort();
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function pushMessages(
+  stream: SSEStreamingApi,
+  context: PushContext,
+  messages: (signal: AbortSignal) => AsyncIterable<PushMessage>,
+): Promise<void> {
+  const { settings, shutdown, onUnexpectedError } = context;
+  const stop = new AbortController();
+  const abort = () => {
+    stop.abort();
+  };
+  stream.onAbort(abort);
+  shutdown?.addEventListener('abort', abort, { once: true });
+  let heartbeatInFlight = false;
+  const heartbeat = setInterval(() => {
+    if (heartbeatInFlight) return;
+    heartbeatInFlight = true;
+    void stream.write(': heartbeat\n\n').finally(() => {
+      heartbeatInFlight = false;
+    });
+  }, settings.heartbeatMs);
+  try {
+    // Sends the headers now, so a subscriber knows it is connected before any message.
+    await stream.write(`retry: ${settings.retryMs}\n: connected\n\n`);
+    for await (const message of messages(stop.signal)) {
+      await stream.writeSSE({ ...message });
+      if (stream.aborted) break;
     }
-  });
+  } catch (error) {
+    const known = toEesError(error);
+    if (known.code === 'INTERNAL_ERROR') onUnexpectedError(error);
+    await stream.writeSSE({ event: 'error', data: JSON.stringify(errorBody(known)) });
+  } finally {
+    clearInterval(heartbeat);
+    shutdown?.removeEventListener('abort', abort);
+    stop.abort();
+  }
 }

@@ -3,6 +3,9 @@
  * The `ees` command. The only module that reads `process.env` and `process.argv`, and the
  * only one that decides exit codes; everything it runs takes its inputs as arguments.
  */
+import { CLIENT_COMMANDS } from './commands/index.js';
+import type { ClientCommand } from './commands/index.js';
+import { resolveApiTokens } from './access.js';
 import { resolveConfig } from './config.js';
 import { ConfigError, describeError, describeUnexpected, isStartupError } from './errors.js';
 import { helpText } from './help.js';
@@ -42,24 +45,71 @@ function exitOnSignals(server: RunningServer): void {
 
 async function serve(args: readonly string[], version: string): Promise<void> {
   const config = resolveConfig(process.env, args);
+  // Before the store is opened: an unsafe setup is refused without touching any data.
+  const apiTokens = resolveApiTokens(config);
   const store = await openStore(config.databaseUrl);
-  const server = await startServer({ config, store, version, log: report });
+  const server = await startServer({ config, store, version, log: report, apiTokens });
   exitOnSignals(server);
   process.stdout.write(
     `ees ${version} listening on ${server.url} (store: ${redactPassword(config.databaseUrl)})\n`,
   );
 }
 
+const clientCommandNamed = (name: string): ClientCommand | undefined =>
+  Object.hasOwn(CLIENT_COMMANDS, name) ? CLIENT_COMMANDS[name] : undefined;
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
+/** Runs a client command; Ctrl-C or SIGTERM ends it cleanly (what ends `ees tail`). */
+async function runClientCommand(command: ClientCommand, args: readonly string[]): Promise<void> {
+  const interrupted = new AbortController();
+  const interrupt = (): void => {
+    interrupted.abort();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  // The reader of the output went away (`ees tail | head -1`): there is nothing left to do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    report(`cannot write the output: ${describeError(error)}`);
+    process.exit(1);
+  });
+  try {
+    await command({
+      args,
+      env: process.env,
+      write: (text) => process.stdout.write(text),
+      report,
+      readStdin,
+      signal: interrupted.signal,
+    });
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const version = readPackageVersion();
   const [command, ...args] = argv;
+  const clientCommand = command === undefined ? undefined : clientCommandNamed(command);
   if (command === 'help' || (command !== undefined && HELP_FLAGS.has(command))) {
     process.stdout.write(helpText(version));
   } else if (command === '--version' || command === '-v' || command === 'version') {
     process.stdout.write(`${version}\n`);
+  } else if (
+    (command === 'serve' || clientCommand !== undefined) &&
+    args.some((arg) => HELP_FLAGS.has(arg))
+  ) {
+    process.stdout.write(helpText(version));
   } else if (command === 'serve') {
-    if (args.some((arg) => HELP_FLAGS.has(arg))) process.stdout.write(helpText(version));
-    else await serve(args, version);
+    await serve(args, version);
+  } else if (clientCommand !== undefined) {
+    await runClientCommand(clientCommand, args);
   } else if (command === undefined) {
     process.stderr.write(helpText(version));
     throw new ConfigError('no command given');

@@ -6,8 +6,13 @@ import { SETTINGS } from './settings.js';
 export type { Config } from './settings.js';
 export { SETTINGS } from './settings.js';
 
-/** The flags of `ees serve` in the shape `parseArgs` wants. */
-const FLAG_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }]));
+/** The flags of `ees serve` in the shape `parseArgs` wants; a switch takes no value. */
+const FLAG_OPTIONS = Object.fromEntries(
+  SETTINGS.map((s: Setting) => [
+    s.flag,
+    { type: s.placeholder === undefined ? ('boolean' as const) : ('string' as const) },
+  ]),
+);
 
 function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
   try {
@@ -17,7 +22,13 @@ function parseFlags(argv: readonly string[]): Record<string, string | undefined>
       strict: true,
       allowPositionals: false,
     });
-    return values;
+    // A switch given is `true`, read by its setting as its variable would be.
+    return Object.fromEntries(
+      Object.entries(values).map(([flag, value]) => [
+        flag,
+        typeof value === 'boolean' ? String(value) : value,
+      ]),
+    );
   } catch (error) {
     throw new ConfigError(describeError(error), { cause: error });
   }
@@ -40,7 +51,8 @@ function resolveSetting<K extends keyof Config>(
         : ['the default', setting.defaultText];
   const parsed = setting.parse(raw);
   if ('reason' in parsed) {
-    throw new ConfigError(`invalid ${source} value ${JSON.stringify(raw)}: ${parsed.reason}`);
+    const value = setting.secret === true ? '' : ` ${JSON.stringify(raw)}`;
+    throw new ConfigError(`invalid ${source} value${value}: ${parsed.reason}`);
   }
   return parsed.value;
 }

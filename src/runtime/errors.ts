@@ -1,5 +1,6 @@
 /**
- * Errors the operator is expected to fix (a bad setting, a database that cannot be opened).
+ * Errors the operator is expected to fix (a bad setting, a database that cannot be opened, a
+ * request a client command could not complete).
  * The CLI prints their one-line message, never a stack trace, and exits with `exitCode`.
  */
 export abstract class StartupError extends Error {
@@ -26,6 +27,15 @@ export class StoreOpenError extends StartupError {
 /** The server could not listen on the configured host and port (in use, not permitted). */
 export class ListenError extends StartupError {
   override readonly name = 'ListenError';
+  readonly exitCode = 1;
+}
+
+/**
+ * A client command (`ees append`, `read`, `tail`, `stats`) the server refused or could not be
+ * reached for. Exit code 1; a bad command line is a `ConfigError` (exit code 2).
+ */
+export class RequestFailedError extends StartupError {
+  override readonly name = 'RequestFailedError';
   readonly exitCode = 1;
 }
 

@@ -1,3 +1,5 @@
+import { DEFAULT_URL } from './commands/index.js';
+import type { Setting } from './settings.js';
 import { SETTINGS } from './settings.js';
 
 /**
@@ -5,19 +7,38 @@ import { SETTINGS } from './settings.js';
  * environment variable is listed with its real default.
  */
 export function helpText(version: string): string {
-  const usage = (s: (typeof SETTINGS)[number]): string => `--${s.flag} <${s.placeholder}>`;
+  const usage = (s: Setting): string =>
+    s.placeholder === undefined ? `--${s.flag}` : `--${s.flag} <${s.placeholder}>`;
   const flagColumn = Math.max(...SETTINGS.map((s) => usage(s).length));
-  const settings = SETTINGS.flatMap((s) => [
+  const settings = SETTINGS.flatMap((s: Setting) => [
     `  ${usage(s).padEnd(flagColumn)}  ${s.description}`,
-    `  ${''.padEnd(flagColumn)}  env ${s.env}, default ${s.defaultText}`,
+    `  ${''.padEnd(flagColumn)}  env ${s.env}, default ${s.defaultText === '' ? 'none' : s.defaultText}`,
   ]);
   return [
-    `ees ${version}: the Elastic Event Store HTTP server`,
+    `ees ${version}: the Elastic Event Store HTTP server and its command-line client`,
     '',
     'Usage:',
     '  ees serve [options]   serve the HTTP API until SIGTERM or SIGINT',
+    '  ees append <stream> [--expected-changeset N | --expected-event N] [--metadata JSON]',
+    '             <events JSON | ->',
+    '                        commit a changeset: a JSON array of events, or one event object',
+    '                        (- reads them from stdin); without an expectation the stream',
+    '                        must not exist yet',
+    '  ees read <stream> [--events] [--from N] [--to N]',
+    "                        print a stream's changesets (or events) in an inclusive range",
+    '  ees tail [<stream>] [--events] [--checkpoint N | --from N]',
+    '                        print every changeset (or event) from the start, or from',
+    '                        checkpoint N (a stream: from changeset or event N), then each new',
+    '                        one as it is committed, until Ctrl-C',
+    '  ees stats             print the statistics (GET /streams)',
     '  ees help, ees --help  show this text',
     '  ees --version         print the version',
+    '',
+    'Options of append, read, tail and stats:',
+    '  --url <url>      the server; env EES_URL, default ' + DEFAULT_URL,
+    '  --token <token>  sent as "Authorization: Bearer <token>"; env EES_TOKEN (preferred:',
+    '                   flags are visible to other users of the machine)',
+    "  --json           one JSON object per line, in the HTTP API's snake_case shapes",
     '',
     'Options of ees serve (a flag wins over its environment variable):',
     ...settings,
@@ -34,8 +55,16 @@ export function helpText(version: string): string {
     '                    DynamoDB (parameters optional; credentials from the AWS environment);',
     '                    create=true creates a missing table; the server indexes its stream',
     '',
+    'Access control:',
+    '  With any API token set, every endpoint but /version and /health/* needs',
+    '  "Authorization: Bearer <token>"; a read token may not commit. Bound to an address',
+    '  other than loopback (127.0.0.0/8, ::1, localhost) without tokens, ees serve refuses',
+    '  to start unless --insecure is given.',
+    '',
     'Exit codes: 0 after a graceful shutdown, 1 when the store or the port cannot be opened,',
-    '2 for an invalid setting or command line.',
+    '2 for an invalid setting or command line. Client commands: 0 on success (tail: after',
+    'Ctrl-C), 1 when the server refuses the request or cannot be reached, 2 for an invalid',
+    'command line.',
     '',
   ].join('\n');
 }

@@ -10,6 +10,8 @@ export {
   isStartupError,
 } from './errors.js';
 export { helpText } from './help.js';
+export { isLoopback, resolveApiTokens, timingSafeTokenEquals } from './access.js';
+export { parseTokenFile, parseTokenList } from './tokens.js';
 export { startServer } from './server.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { openStore, STORE_OPENERS } from './stores.js';

@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { EventStore } from '../core/index.js';
+import type { ApiToken } from '../http/index.js';
 import { createApp } from '../http/index.js';
 import { startStatisticsProjector } from '../projections/index.js';
+import { isLoopback, resolveApiTokens, timingSafeTokenEquals } from './access.js';
 import type { Config } from './config.js';
 import { ListenError, describeError, describeUnexpected } from './errors.js';
 
@@ -21,6 +23,12 @@ export interface ServerOptions {
    * Default 10 s, well inside the 30 s most process managers wait before SIGKILL.
    */
   readonly shutdownGraceMs?: number;
+  /**
+   * The tokens `resolveApiTokens(config)` returned, for a caller that resolved them before
+   * opening the store (as `ees serve` does, to refuse an unsafe setup before touching data).
+   * Resolved here when absent, with the same refusal.
+   */
+  readonly apiTokens?: readonly ApiToken[];
 }
 
 export interface RunningServer {
@@ -47,7 +55,13 @@ type FetchCallback = Parameters<typeof serve>[0]['fetch'];
 function listen(config: Config, fetch: FetchCallback) {
   return new Promise<{ server: Server; port: number }>((resolveListen, rejectListen) => {
     const server = serve(
-      { fetch, port: config.port, hostname: config.host },
+      {
+        fetch,
+        port: config.port,
+        hostname: config.host,
+        // Node answers a larger request line and headers with a bare 431 and closes.
+        serverOptions: { maxHeaderSize: config.maxHeaderBytes },
+      },
       (info: AddressInfo) => {
         server.off('error', onError);
         resolveListen({ server: server as Server, port: info.port });
@@ -101,18 +115,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { config, store, log } = options;
   // Subscriptions never end by themselves: shutting down ends them so the server can drain.
   const shutdownSignal = new AbortController();
-  const app = createApp({
-    shutdown: shutdownSignal.signal,
-    store,
-    version: options.version,
-    limits: { maxChangesetBytes: config.maxChangesetBytes, maxPageSize: config.maxPageSize },
-    onUnexpectedError: (error) => {
-      log(describeUnexpected(error));
-    },
-  });
   let listening: Awaited<ReturnType<typeof listen>>;
   try {
+    const tokens = options.apiTokens ?? resolveApiTokens(config);
+    const app = createApp({
+      shutdown: shutdownSignal.signal,
+      store,
+      version: options.version,
+      limits: {
+        maxChangesetBytes: config.maxChangesetBytes,
+        maxEventsPerChangeset: config.maxEventsPerChangeset,
+        maxStreamIdBytes: config.maxStreamIdBytes,
+        maxPageSize: config.maxPageSize,
+        maxUrlBytes: config.maxUrlBytes,
+        maxSubscribers: config.maxSubscribers,
+      },
+      auth: { tokens, equals: timingSafeTokenEquals },
+      onUnexpectedError: (error) => {
+        log(describeUnexpected(error));
+      },
+    });
     listening = await listen(config, app.fetch);
+    if (tokens.length === 0 && !isLoopback(config.host)) {
+      log(
+        `warning: serving ${config.host} without API tokens (--insecure): anyone who can reach it can read and write every stream`,
+      );
+    }
   } catch (error) {
     await store.close();
     throw error;

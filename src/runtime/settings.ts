@@ -1,3 +1,6 @@
+import type { ApiToken } from '../http/index.js';
+import { parseTokenList } from './tokens.js';
+
 /** What `ees serve` runs with, after defaults, environment and flags are combined. */
 export interface Config {
   readonly port: number;
@@ -6,8 +9,20 @@ export interface Config {
   readonly databaseUrl: string;
   /** Pause between statistics projector passes, in milliseconds. */
   readonly statsIntervalMs: number;
+  /** Tokens given inline; `resolveApiTokens` adds those of `apiTokensFile`. */
+  readonly apiTokens: readonly ApiToken[];
+  /** A file of `token:scope` lines, read once at start. */
+  readonly apiTokensFile: string | undefined;
+  /** Serve a non-loopback address without tokens (refused otherwise). */
+  readonly insecure: boolean;
   readonly maxChangesetBytes: number;
+  readonly maxEventsPerChangeset: number;
+  readonly maxStreamIdBytes: number;
   readonly maxPageSize: number;
+  /** Node's `maxHeaderSize`: request line and headers together; more gets a bare 431. */
+  readonly maxHeaderBytes: number;
+  readonly maxUrlBytes: number;
+  readonly maxSubscribers: number;
 }
 
 /** A value parser: the typed value, or a reason the text is not acceptable. */
@@ -21,11 +36,16 @@ export interface Setting<K extends keyof Config = keyof Config> {
   readonly key: K;
   readonly env: string;
   readonly flag: string;
-  /** What the flag's value is, as `--help` shows it: `--port <port>`. */
-  readonly placeholder: string;
-  /** The default as the operator would type it. */
+  /**
+   * What the flag's value is, as `--help` shows it: `--port <port>`. Absent for a switch
+   * (`--insecure`), which takes no value; its variable takes `true` or `false`.
+   */
+  readonly placeholder?: string;
+  /** The default as the operator would type it; empty when the setting is unset by default. */
   readonly defaultText: string;
   readonly description: string;
+  /** Never repeat the value in messages: it holds credentials. */
+  readonly secret?: boolean;
   readonly parse: Parse<Config[K]>;
 }
 
@@ -57,6 +77,14 @@ const nonEmpty: Parse<string> = (raw) =>
   raw.trim() === raw && raw !== ''
     ? { value: raw }
     : { reason: 'expected a non-empty value without surrounding spaces' };
+
+const optionalPath: Parse<string | undefined> = (raw) =>
+  raw === '' ? { value: undefined } : nonEmpty(raw);
+
+const boolean: Parse<boolean> = (raw) =>
+  raw === 'true' || raw === 'false'
+    ? { value: raw === 'true' }
+    : { reason: 'expected true or false' };
 
 const setting = <K extends keyof Config>(definition: Setting<K>): Setting<K> => definition;
 
@@ -99,6 +127,34 @@ export const SETTINGS = [
     parse: seconds,
   }),
   setting({
+    key: 'apiTokens',
+    env: 'EES_API_TOKENS',
+    flag: 'api-tokens',
+    placeholder: 'token:scope,...',
+    defaultText: '',
+    description:
+      'API tokens, scope read or write; with any set, requests need "Authorization: Bearer".',
+    secret: true,
+    parse: parseTokenList,
+  }),
+  setting({
+    key: 'apiTokensFile',
+    env: 'EES_API_TOKENS_FILE',
+    flag: 'api-tokens-file',
+    placeholder: 'file',
+    defaultText: '',
+    description: 'A file of API tokens, one token:scope a line (# comments), read at start.',
+    parse: optionalPath,
+  }),
+  setting({
+    key: 'insecure',
+    env: 'EES_INSECURE',
+    flag: 'insecure',
+    defaultText: 'false',
+    description: 'Serve a non-loopback --host without API tokens (refused otherwise).',
+    parse: boolean,
+  }),
+  setting({
     key: 'maxChangesetBytes',
     env: 'EES_MAX_CHANGESET_BYTES',
     flag: 'max-changeset-bytes',
@@ -108,12 +164,57 @@ export const SETTINGS = [
     parse: integer(1),
   }),
   setting({
+    key: 'maxEventsPerChangeset',
+    env: 'EES_MAX_EVENTS_PER_CHANGESET',
+    flag: 'max-events-per-changeset',
+    placeholder: 'count',
+    defaultText: '1000',
+    description: 'Most events in one changeset; more get 413 TOO_MANY_EVENTS.',
+    parse: integer(1),
+  }),
+  setting({
+    key: 'maxStreamIdBytes',
+    env: 'EES_MAX_STREAM_ID_BYTES',
+    flag: 'max-stream-id-bytes',
+    placeholder: 'bytes',
+    defaultText: '1024',
+    description: 'Longest stream id in UTF-8 bytes; longer get 400 INVALID_STREAM_ID.',
+    parse: integer(1),
+  }),
+  setting({
     key: 'maxPageSize',
     env: 'EES_MAX_PAGE_SIZE',
     flag: 'max-page-size',
     placeholder: 'count',
     defaultText: '1000',
     description: 'Largest page (limit) served by GET /changesets.',
+    parse: integer(1),
+  }),
+  setting({
+    key: 'maxHeaderBytes',
+    env: 'EES_MAX_HEADER_BYTES',
+    flag: 'max-header-bytes',
+    placeholder: 'bytes',
+    defaultText: '16384',
+    description: 'Largest request line and headers together; larger get 431.',
+    parse: integer(1024),
+  }),
+  setting({
+    key: 'maxUrlBytes',
+    env: 'EES_MAX_URL_BYTES',
+    flag: 'max-url-bytes',
+    placeholder: 'bytes',
+    defaultText: '8192',
+    description: 'Longest request URL (path and query); longer get 414 URI_TOO_LONG.',
+    parse: integer(1),
+  }),
+  setting({
+    key: 'maxSubscribers',
+    env: 'EES_MAX_SUBSCRIBERS',
+    flag: 'max-subscribers',
+    placeholder: 'count',
+    defaultText: '1000',
+    description: 'Most open event-stream subscriptions; more get 503 TOO_MANY_SUBSCRIBERS.',
     parse: integer(1),
   }),
 ] as const;

@@ -190,6 +190,75 @@ const cases: [string, EesError, ReturnType<typeof seen>][] = [
     errors.endpointNotFound(),
     { code: 'ENDPOINT_NOT_FOUND', message: 'Invalid endpoint', streamId: undefined },
   ],
+  // Limits and access control: codes this implementation adds, outside the contract.
+  [
+    'tooManyEvents',
+    errors.tooManyEvents('s', 1001, 1000),
+    {
+      code: 'TOO_MANY_EVENTS',
+      message: 'The changeset has 1001 events; the limit is 1000 events per changeset.',
+      streamId: 's',
+    },
+  ],
+  [
+    'streamIdTooLong',
+    errors.streamIdTooLong('ééé', 6, 5),
+    {
+      code: 'INVALID_STREAM_ID',
+      message: 'The stream id is 6 bytes long in UTF-8; the limit is 5 bytes.',
+      streamId: 'ééé',
+    },
+  ],
+  [
+    'streamIdWithNul',
+    errors.streamIdWithNul('a\u0000b'),
+    {
+      code: 'INVALID_STREAM_ID',
+      message: 'A stream id cannot contain the character U+0000 (NUL).',
+      streamId: 'a\u0000b',
+    },
+  ],
+  [
+    'uriTooLong',
+    errors.uriTooLong(8192),
+    {
+      code: 'URI_TOO_LONG',
+      message: 'The request URL exceeds the limit of 8192 bytes.',
+      streamId: undefined,
+    },
+  ],
+  [
+    'unauthorized missing',
+    errors.unauthorized('missing'),
+    {
+      code: 'UNAUTHORIZED',
+      message: 'This endpoint requires an API token: send "Authorization: Bearer <token>".',
+      streamId: undefined,
+    },
+  ],
+  [
+    'unauthorized invalid',
+    errors.unauthorized('invalid'),
+    { code: 'UNAUTHORIZED', message: 'The API token is not valid.', streamId: undefined },
+  ],
+  [
+    'forbidden',
+    errors.forbidden('write'),
+    {
+      code: 'FORBIDDEN',
+      message: 'The API token does not grant write access, which this request requires.',
+      streamId: undefined,
+    },
+  ],
+  [
+    'tooManySubscribers',
+    errors.tooManySubscribers(1000),
+    {
+      code: 'TOO_MANY_SUBSCRIBERS',
+      message: 'The server already serves its limit of 1000 subscriptions. Retry later.',
+      streamId: undefined,
+    },
+  ],
 ];
 
 describe('errors', () => {

@@ -683,6 +683,8 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
         expect(doc.openapi).toBe('3.1.0');
         expect(Object.keys(doc.paths).sort()).toEqual([
           '/changesets',
+          '/health/live',
+          '/health/ready',
           '/streams',
           '/streams/{stream_id}',
           '/streams/{stream_id}/changesets',

@@ -29,7 +29,7 @@ const route = createRoute({
     200: json(CommitResponse, 'Committed.'),
     400: json(ErrorResponse, 'Invalid expectation, body or stream id.'),
     409: json(ConflictResponse, 'Someone committed first; the changesets they committed.'),
-    413: json(ErrorResponse, 'The changeset exceeds the size limit.'),
+    413: json(ErrorResponse, 'The changeset exceeds the size or event count limit.'),
   },
 });
 
@@ -67,7 +67,7 @@ export const commitRoute: RouteModule = (app, { store, limits }) => {
         expectedLastChangeset: c.req.query('expected_last_changeset'),
         expectedLastEvent: c.req.query('expected_last_event'),
       });
-      const input = parseChangesetBody(streamId, await c.req.text(), limits.maxChangesetBytes);
+      const input = parseChangesetBody(streamId, await c.req.text(), limits);
       const changeset = await commitChangeset(store, { streamId, expectation, ...input });
       return c.json({ stream_id: streamId, changeset_id: changeset.changesetId }, 200);
     },

@@ -7,6 +7,8 @@ const route = createRoute({
   method: 'get',
   path: '/version',
   summary: 'The running version',
+  description: 'Needs no token.',
+  security: [],
   responses: { 200: json(VersionResponse, 'The package version.') },
 });
 

@@ -1,0 +1,409 @@
+import { EesClientError } from './errors.js';
+import type { SubscriptionOptions } from './subscription.js';
+import { follow } from './subscription.js';
+import type { Fetch, Transport } from './transport.js';
+import { requestJson, streamPath } from './transport.js';
+import type {
+  ChangesetMessage,
+  CommitInput,
+  CommitResult,
+  EventMessage,
+  GlobalChangeset,
+  GlobalPage,
+  OpenApiDocument,
+  Range,
+  Statistics,
+  StreamChangeset,
+  StreamEvent,
+} from './types.js';
+import type {
+  WireChangesets,
+  WireCommitResult,
+  WireEventMessage,
+  WireEvents,
+  WireGlobalChangeset,
+  WireGlobalPage,
+  WireStatistics,
+} from './wire.js';
+import {
+  fromWireChangesetMessage,
+  fromWireCommitResult,
+  fromWireEvent,
+  fromWireEventMessage,
+  fromWireGlobalPage,
+  fromWireStatistics,
+  fromWireStreamChangeset,
+} from './wire.js';
+
+/**
+ * Where the server is and how to talk to it.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = { url: 'https://ees.example.com/prod', token: process.env.EES_TOKEN };
+ * ```
+ */
+export interface ClientOptions {
+  /** The server's base URL; may carry a path (`https://host/stage`). A trailing `/` is ignored. */
+  readonly url: string;
+  /** Sent as `Authorization: Bearer <token>` with every request. */
+  readonly token?: string | undefined;
+  /** The `fetch` to use; the global one by default (Node 20+, browsers, Deno, Bun). */
+  readonly fetch?: Fetch | undefined;
+  /** Extra headers for every request (a custom `Authorization` is replaced by `token`). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Options of `subscribe` and `subscribeEvents`, the global channels.
+ *
+ * @example
+ * ```ts
+ * const options: GlobalSubscriptionOptions = { checkpoint: 120, signal: controller.signal };
+ * ```
+ */
+export interface GlobalSubscriptionOptions extends SubscriptionOptions {
+  /** The first checkpoint delivered. Default 0: everything, then live. */
+  readonly checkpoint?: number;
+}
+
+/**
+ * Options of `subscribeStream` and `subscribeStreamEvents`, one stream's channels.
+ *
+ * @example
+ * ```ts
+ * const options: StreamSubscriptionOptions = { from: 4, signal: controller.signal };
+ * ```
+ */
+export interface StreamSubscriptionOptions extends SubscriptionOptions {
+  /** The first changeset (or event, on the event channel) delivered. Default 1. */
+  readonly from?: number;
+}
+
+/**
+ * Options of `enumerate`.
+ *
+ * @example
+ * ```ts
+ * const options: EnumerateOptions = { from: 500, pageSize: 200 };
+ * ```
+ */
+export interface EnumerateOptions {
+  /** The first checkpoint. Default 0. */
+  readonly from?: number;
+  /** Changesets asked for per request (the server may cap it). Default 100. */
+  readonly pageSize?: number;
+}
+
+const DEFAULT_ENUMERATION_PAGE_SIZE = 100;
+
+/**
+ * A typed client of the Elastic Event Store HTTP API, built on `fetch` only: it runs in Node
+ * 20+ and in browsers and has no dependencies.
+ *
+ * Results are the contract's bodies with camelCase names (`stream_id` → `streamId`,
+ * `changeset_id` → `changesetId`, `next_checkpoint` → `nextCheckpoint`, `event_id` and a read
+ * event's `id` → `eventId`, `total_streams` → `totalStreams`, and so on; see each result type).
+ * Every non-2xx answer throws an `EesClientError` (a `ConcurrencyError` for 409, a
+ * `StreamNotFoundError` for an unknown stream); network failures throw what `fetch` threw.
+ *
+ * @example
+ * ```ts
+ * const client = new EventStoreClient({ url: 'http://127.0.0.1:3000' });
+ * await client.commit('account-42', { events: [{ type: 'opened' }] });
+ * console.log(await client.readEvents('account-42'));
+ * ```
+ */
+export class EventStoreClient {
+  private readonly transport: Transport;
+
+  constructor(options: ClientOptions) {
+    const headers = Object.fromEntries(
+      Object.entries(options.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    // Called through a wrapper: browsers refuse a `fetch` called with another `this`.
+    const fetchFunction: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.transport = { baseUrl: options.url.replace(/\/+$/, ''), fetch: fetchFunction, headers };
+  }
+
+  /**
+   * The server's package version (`GET /version`).
+   *
+   * @example
+   * ```ts
+   * console.log(await client.version()); // "1.4.0"
+   * ```
+   */
+  async version(): Promise<string> {
+    return (await requestJson<{ version: string }>(this.transport, '/version')).version;
+  }
+
+  /**
+   * Commits a changeset to a stream if it ends where `input` expects
+   * (`POST /streams/{id}`); with no expectation the stream must not exist yet.
+   *
+   * @throws ConcurrencyError when the stream moved on (409), with the changesets that won.
+   * @throws EesClientError for an invalid commit (400: `INVALID_EVENTS`, an expectation ahead of
+   * the stream `INVALID_EXPECTED_CHANGESET_ID`, ...) or one too large (413).
+   * @example
+   * ```ts
+   * const { changesetId } = await client.commit('account-42', {
+   *   events: [{ type: 'deposited', amount: 10 }],
+   *   metadata: { user: 'ada' },
+   *   expectedLastChangeset: 3,
+   * });
+   * ```
+   */
+  async commit(streamId: string, input: CommitInput): Promise<CommitResult> {
+    const wire = await requestJson<WireCommitResult>(this.transport, streamPath(streamId), {
+      method: 'POST',
+      query: {
+        expected_last_changeset: input.expectedLastChangeset,
+        expected_last_event: input.expectedLastEvent,
+      },
+      body: {
+        events: input.events,
+        ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      },
+    });
+    return fromWireCommitResult(wire);
+  }
+
+  /**
+   * A stream's changesets in an inclusive range of changeset ids, in order
+   * (`GET /streams/{id}/changesets`). An existing stream with nothing in the range gives `[]`.
+   *
+   * @throws StreamNotFoundError for a stream that does not exist (404).
+   * @example
+   * ```ts
+   * const changesets = await client.readChangesets('account-42', { from: 2 });
+   * ```
+   */
+  async readChangesets(streamId: string, range: Range = {}): Promise<StreamChangeset[]> {
+    const wire = await requestJson<WireChangesets>(
+      this.transport,
+      streamPath(streamId, '/changesets'),
+      { query: { from: range.from, to: range.to } },
+    );
+    return wire.changesets.map(fromWireStreamChangeset);
+  }
+
+  /**
+   * A stream's events in an inclusive range of event ids, even when it starts or ends inside a
+   * changeset (`GET /streams/{id}/events`).
+   *
+   * @throws StreamNotFoundError for a stream that does not exist (404).
+   * @example
+   * ```ts
+   * const events = await client.readEvents('account-42', { from: 3, to: 5 });
+   * ```
+   */
+  async readEvents(streamId: string, range: Range = {}): Promise<StreamEvent[]> {
+    const wire = await requestJson<WireEvents>(this.transport, streamPath(streamId, '/events'), {
+      query: { from: range.from, to: range.to },
+    });
+    return wire.events.map(fromWireEvent);
+  }
+
+  /**
+   * One page of the global enumeration (`GET /changesets`): `checkpoint` defaults to 0 and
+   * `limit` to 10 on the server, which may return fewer. Continue from `nextCheckpoint`.
+   *
+   * @example
+   * ```ts
+   * const page = await client.readGlobal({ checkpoint: 0, limit: 100 });
+   * ```
+   */
+  async readGlobal(
+    page: { readonly checkpoint?: number; readonly limit?: number } = {},
+  ): Promise<GlobalPage> {
+    const wire = await requestJson<WireGlobalPage>(this.transport, '/changesets', {
+      query: { checkpoint: page.checkpoint, limit: page.limit },
+    });
+    return fromWireGlobalPage(wire);
+  }
+
+  /**
+   * Every changeset of every stream from checkpoint `from` on, in checkpoint order, read page by
+   * page as the loop asks for more; it ends at the first empty page (the current end of the
+   * enumeration). For changesets committed later, use `subscribe`.
+   *
+   * @example
+   * ```ts
+   * for await (const changeset of client.enumerate({ from: 0 })) {
+   *   project(changeset);
+   * }
+   * ```
+   */
+  async *enumerate(
+    options: EnumerateOptions = {},
+  ): AsyncGenerator<GlobalChangeset, void, undefined> {
+    let checkpoint = options.from ?? 0;
+    const limit = options.pageSize ?? DEFAULT_ENUMERATION_PAGE_SIZE;
+    for (;;) {
+      const page = await this.readGlobal({ checkpoint, limit });
+      if (page.changesets.length === 0) return;
+      yield* page.changesets;
+      checkpoint = page.nextCheckpoint;
+    }
+  }
+
+  /**
+   * The statistics (`GET /streams`), or `undefined` while the server's projector has not run
+   * yet (its 404 "Statistics are not yet generated" is not an error here).
+   *
+   * @example
+   * ```ts
+   * const statistics = await client.statistics();
+   * console.log(statistics?.totalStreams ?? 'not yet computed');
+   * ```
+   */
+  async statistics(): Promise<Statistics | undefined> {
+    try {
+      return fromWireStatistics(await requestJson<WireStatistics>(this.transport, '/streams'));
+    } catch (error) {
+      if (error instanceof EesClientError && error.code === 'STATISTICS_NOT_READY')
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The server's OpenAPI 3.1 document (`GET /openapi.json`).
+   *
+   * @example
+   * ```ts
+   * const { info } = await client.openapi();
+   * ```
+   */
+  openapi(): Promise<OpenApiDocument> {
+    return requestJson<OpenApiDocument>(this.transport, '/openapi.json');
+  }
+
+  /**
+   * Every changeset of every stream from `checkpoint` on: what is stored, then each new one as
+   * it is committed (`GET /changesets` as Server-Sent Events). Each checkpoint arrives exactly
+   * once and in order, across reconnections too. Nothing is requested until the loop starts.
+   * The iteration ends when `signal` aborts or the loop breaks; it throws an `EesClientError`
+   * for a 4xx answer (an invalid checkpoint) and reconnects by itself after anything else.
+   *
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * for await (const changeset of client.subscribe({ checkpoint: 0, signal: controller.signal })) {
+   *   console.log(changeset.checkpoint, changeset.streamId, changeset.events);
+   * }
+   * ```
+   */
+  subscribe(
+    options: GlobalSubscriptionOptions = {},
+  ): AsyncGenerator<ChangesetMessage, void, undefined> {
+    return follow(
+      this.transport,
+      {
+        path: '/changesets',
+        query: { checkpoint: options.checkpoint },
+        event: 'changeset',
+        decode: (data, position) => fromWireChangesetMessage(data as WireGlobalChangeset, position),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Every event of every stream from the changeset at `checkpoint` on, one message each
+   * (`GET /events` as Server-Sent Events), catching up then live; resumes in the middle of a
+   * changeset after a reconnection. Otherwise as `subscribe`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.subscribeEvents({ checkpoint: 10, signal })) {
+   *   console.log(event.position, event.streamId, event.eventId, event.data);
+   * }
+   * ```
+   */
+  subscribeEvents(
+    options: GlobalSubscriptionOptions = {},
+  ): AsyncGenerator<EventMessage, void, undefined> {
+    return follow(
+      this.transport,
+      {
+        path: '/events',
+        query: { checkpoint: options.checkpoint },
+        event: 'event',
+        decode: (data, position) => fromWireEventMessage(data as WireEventMessage, position),
+      },
+      options,
+    );
+  }
+
+  /**
+   * One stream's changesets from changeset `from` (default 1) on, catching up then live
+   * (`GET /streams/{id}/changesets` as Server-Sent Events). A stream that does not exist yet
+   * is waited for. Otherwise as `subscribe`.
+   *
+   * @example
+   * ```ts
+   * for await (const changeset of client.subscribeStream('account-42', { from: 1, signal })) {
+   *   state = apply(state, changeset.events);
+   * }
+   * ```
+   */
+  subscribeStream(
+    streamId: string,
+    options: StreamSubscriptionOptions = {},
+  ): AsyncGenerator<ChangesetMessage, void, undefined> {
+    return follow(
+      this.transport,
+      {
+        path: streamPath(streamId, '/changesets'),
+        query: { from: options.from },
+        event: 'changeset',
+        decode: (data, position) => fromWireChangesetMessage(data as WireGlobalChangeset, position),
+      },
+      options,
+    );
+  }
+
+  /**
+   * One stream's events from event `from` (default 1) on, catching up then live
+   * (`GET /streams/{id}/events` as Server-Sent Events). Otherwise as `subscribe`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of client.subscribeStreamEvents('account-42', { from: 3, signal })) {
+   *   console.log(event.eventId, event.data);
+   * }
+   * ```
+   */
+  subscribeStreamEvents(
+    streamId: string,
+    options: StreamSubscriptionOptions = {},
+  ): AsyncGenerator<EventMessage, void, undefined> {
+    return follow(
+      this.transport,
+      {
+        path: streamPath(streamId, '/events'),
+        query: { from: options.from },
+        event: 'event',
+        decode: (data, position) => fromWireEventMessage(data as WireEventMessage, position),
+      },
+      options,
+    );
+  }
+}
+
+/**
+ * Creates a client: the same as `new EventStoreClient(options)`.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'elastic-event-store/client';
+ *
+ * const client = createClient({ url: 'http://127.0.0.1:3000', token: 'secret' });
+ * const page = await client.readGlobal({ checkpoint: 0 });
+ * ```
+ */
+export const createClient = (options: ClientOptions): EventStoreClient =>
+  new EventStoreClient(options);

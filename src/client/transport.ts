@@ -1,0 +1,74 @@
+import { errorFromResponse } from './errors.js';
+
+/**
+ * The `fetch` the client calls: the global one, or any function of the same shape (to add
+ * retries, logging, or to call an app in process).
+ *
+ * @example
+ * ```ts
+ * const logging: Fetch = (input, init) => {
+ *   console.log(init?.method ?? 'GET', input);
+ *   return fetch(input, init);
+ * };
+ * const client = createClient({ url, fetch: logging });
+ * ```
+ */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Query parameters; `undefined` ones are left out. */
+export type Query = Readonly<Record<string, string | number | undefined>>;
+
+/** How the client reaches the server: its base URL, `fetch`, and the headers every request carries. */
+export interface Transport {
+  readonly baseUrl: string;
+  readonly fetch: Fetch;
+  /** Custom headers plus `Authorization`, sent with every request. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The URL of `path` under the base URL, which may carry a path of its own (an API Gateway
+ * stage: `https://host/prod`).
+ */
+export function urlOf(transport: Transport, path: string, query: Query = {}): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) search.set(name, String(value));
+  }
+  const text = search.toString();
+  return `${transport.baseUrl}${path}${text === '' ? '' : `?${text}`}`;
+}
+
+/** `/streams/<id>` with the id URL-encoded: any Unicode, `/` and `?` included. */
+export const streamPath = (streamId: string, rest = ''): string =>
+  `/streams/${encodeURIComponent(streamId)}${rest}`;
+
+export interface JsonRequest {
+  readonly method?: 'GET' | 'POST';
+  readonly query?: Query;
+  readonly body?: unknown;
+}
+
+/**
+ * Sends a request and returns its parsed JSON body.
+ *
+ * @throws EesClientError (or a subclass) for any non-2xx response; whatever `fetch` throws
+ * for a network failure, unwrapped.
+ */
+export async function requestJson<T>(
+  transport: Transport,
+  path: string,
+  request: JsonRequest = {},
+): Promise<T> {
+  const response = await transport.fetch(urlOf(transport, path, request.query), {
+    method: request.method ?? 'GET',
+    headers: {
+      accept: 'application/json',
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...transport.headers,
+    },
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+  });
+  if (!response.ok) throw await errorFromResponse(response);
+  return (await response.json()) as T;
+}

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/core/index.js';
+import { errors } from '../../src/core/index.js';
+import type { AppOptions } from '../../src/http/index.js';
+import { createApp } from '../../src/http/index.js';
+import { resolveConfig } from '../../src/runtime/config.js';
+import type { RunningServer } from '../../src/runtime/server.js';
+import { startServer } from '../../src/runtime/server.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+
+/** A store whose reads fail as a lost database's do, or never answer, when told to. */
+function flakyStore(inner: EventStore = createMemoryStore()) {
+  let mode: 'ok' | 'failing' | 'hanging' = 'ok';
+  const store: EventStore = {
+    ...inner,
+    readGlobal: (checkpoint, limit) => {
+      if (mode === 'failing') {
+        return Promise.reject(
+          errors.storeUnavailable(new Error('connect ECONNREFUSED db.internal:5432')),
+        );
+      }
+      if (mode === 'hanging') return new Promise(() => undefined);
+      return inner.readGlobal(checkpoint, limit);
+    },
+  };
+  return {
+    store,
+    set: (next: typeof mode) => {
+      mode = next;
+    },
+  };
+}
+
+const appOver = (store: EventStore, options: Partial<AppOptions> = {}) =>
+  createApp({ store, version: '1', ...options });
+
+const get = async (app: ReturnType<typeof createApp>, path: string) => {
+  const response = await app.request(path);
+  const body: unknown = await response.json();
+  return { status: response.status, body };
+};
+
+describe('GET /health/live', () => {
+  it('answers 200 {"status":"ok"} while the process serves, whatever the store does', async () => {
+    const flaky = flakyStore();
+    const app = appOver(flaky.store);
+    expect(await get(app, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    flaky.set('failing');
+    expect(await get(app, '/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+});
+
+describe('GET /health/ready', () => {
+  it('answers 200 {"status":"ok"} when the store answers', async () => {
+    const app = appOver(openSqliteStore({ filename: ':memory:' }));
+    expect(await get(app, '/health/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers 503 while reads fail, without the store error, and 200 again once they work', async () => {
+    const flaky = flakyStore();
+    const app = appOver(flaky.store);
+    flaky.set('failing');
+    const failing = await get(app, '/health/ready');
+    expect(failing).toEqual({
+      status: 503,
+      body: { status: 'unavailable', message: 'The event store is unavailable.' },
+    });
+    expect(JSON.stringify(failing.body)).not.toContain('db.internal');
+    flaky.set('ok');
+    expect(await get(app, '/health/ready')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers 503 when a read throws anything at all (a closed SQLite database)', async () => {
+    const sqlite = openSqliteStore({ filename: ':memory:' });
+    const app = appOver(sqlite);
+    await sqlite.close();
+    expect(await get(app, '/health/ready')).toEqual({
+      status: 503,
+      body: { status: 'unavailable', message: 'The event store is unavailable.' },
+    });
+  });
+
+  it('answers 503 within the timeout when the store does not answer', async () => {
+    const flaky = flakyStore();
+    flaky.set('hanging');
+    const app = appOver(flaky.store, { health: { readyTimeoutMs: 50 } });
+    const started = Date.now();
+    expect(await get(app, '/health/ready')).toEqual({
+      status: 503,
+      body: { status: 'unavailable', message: 'The event store did not answer within 50 ms.' },
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('answers 503 once the server is shutting down, so balancers stop sending traffic', async () => {
+    const shutdown = new AbortController();
+    const app = appOver(createMemoryStore(), { shutdown: shutdown.signal });
+    expect((await get(app, '/health/ready')).status).toBe(200);
+    shutdown.abort();
+    expect(await get(app, '/health/ready')).toEqual({
+      status: 503,
+      body: { status: 'unavailable', message: 'The server is shutting down.' },
+    });
+  });
+});
+
+describe('the health endpoints in the OpenAPI document', () => {
+  it('are described, readiness with its 503', async () => {
+    const doc = (await get(appOver(createMemoryStore()), '/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths['/health/live']?.get?.responses ?? {})).toEqual(['200']);
+    expect(Object.keys(doc.paths['/health/ready']?.get?.responses ?? {})).toEqual(['200', '503']);
+  });
+});
+
+describe('health over a real server', () => {
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  it('serves both endpoints, and readiness follows the store', async () => {
+    const flaky = flakyStore();
+    server = await startServer({
+      config: resolveConfig({}, ['--port', '0']),
+      store: flaky.store,
+      version: '1',
+      log: () => undefined,
+    });
+    const fetchJson = async (path: string) => {
+      const response = await fetch(`${server?.url ?? ''}${path}`);
+      return [response.status, await response.json()] as const;
+    };
+    expect(await fetchJson('/health/live')).toEqual([200, { status: 'ok' }]);
+    expect(await fetchJson('/health/ready')).toEqual([200, { status: 'ok' }]);
+    flaky.set('failing');
+    expect(await fetchJson('/health/ready')).toEqual([
+      503,
+      { status: 'unavailable', message: 'The event store is unavailable.' },
+    ]);
+    expect(await fetchJson('/health/live')).toEqual([200, { status: 'ok' }]);
+  });
+});

@@ -1,0 +1,363 @@
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventStore } from '../../src/core/index.js';
+import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
+import type { Limits } from '../../src/http/index.js';
+import { DEFAULT_LIMITS, createApp } from '../../src/http/index.js';
+import { resolveConfig } from '../../src/runtime/config.js';
+import type { RunningServer } from '../../src/runtime/server.js';
+import { startServer } from '../../src/runtime/server.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+import { sseFrames } from './sse-reader.js';
+
+const SSE = { accept: 'text/event-stream' };
+
+const events = (count: number) => Array.from({ length: count }, (_, n) => ({ n }));
+
+/** An app over a store holding one stream, `seeded`, of one changeset. */
+async function appWith(limits: Partial<Limits> = {}) {
+  const store = openSqliteStore({ filename: ':memory:' });
+  await commitChangeset(store, {
+    streamId: 'seeded',
+    expectation: NEW_STREAM,
+    events: [{ type: 'opened' }],
+    metadata: {},
+  });
+  const shutdown = new AbortController();
+  const app = createApp({
+    store,
+    version: '1',
+    limits,
+    shutdown: shutdown.signal,
+    push: { heartbeatMs: 60_000 },
+  });
+  const request = async (path: string, init: RequestInit = {}) => {
+    const response = await app.request(path, init);
+    if (response.headers.get('content-type') === 'text/event-stream') {
+      await response.body?.cancel();
+    }
+    return response;
+  };
+  const commit = (streamId: string, body: unknown) =>
+    request(`/streams/${encodeURIComponent(streamId)}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+  /** Only the seeded changeset is stored: the rejected request wrote nothing. */
+  const expectNothingWritten = async () => {
+    expect(await store.readGlobal(0, 10)).toHaveLength(1);
+  };
+  const target = {
+    store,
+    request,
+    commit,
+    expectNothingWritten,
+    close: async () => {
+      shutdown.abort();
+      await store.close();
+    },
+  };
+  opened.push(target);
+  return target;
+}
+
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const target of opened.splice(0)) await target.close();
+});
+
+describe('defaults', () => {
+  it('are documented values', () => {
+    expect(DEFAULT_LIMITS).toEqual({
+      maxChangesetBytes: 409_600,
+      maxPageSize: 1000,
+      maxEventsPerChangeset: 1000,
+      maxStreamIdBytes: 1024,
+      maxUrlBytes: 8192,
+      maxSubscribers: 1000,
+    });
+  });
+});
+
+describe('events per changeset', () => {
+  it('accepts up to 1000 events by default and refuses 1001 with 413 TOO_MANY_EVENTS', async () => {
+    const target = await appWith();
+    expect((await target.commit('at-limit', { events: events(1000) })).status).toBe(200);
+    const response = await target.commit('over-limit', { events: events(1001) });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      stream_id: 'over-limit',
+      error: 'TOO_MANY_EVENTS',
+      message: 'The changeset has 1001 events; the limit is 1000 events per changeset.',
+    });
+    expect(await target.store.readChangesets('over-limit', {})).toBeUndefined();
+  });
+
+  it('applies a configured limit, writing nothing', async () => {
+    const target = await appWith({ maxEventsPerChangeset: 3 });
+    const response = await target.commit('s', { events: events(4) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: string }).error).toBe('TOO_MANY_EVENTS');
+    await target.expectNothingWritten();
+    expect((await target.commit('s', { events: events(3) })).status).toBe(200);
+  });
+});
+
+describe('changeset bytes', () => {
+  it('refuses a changeset over the configured size with 413 CHANGESET_TOO_LARGE, writing nothing', async () => {
+    const target = await appWith({ maxChangesetBytes: 100 });
+    const response = await target.commit('s', { events: [{ text: 'x'.repeat(100) }] });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      stream_id: 's',
+      error: 'CHANGESET_TOO_LARGE',
+      message: 'The changeset exceeds the limit of 100 bytes.',
+    });
+    await target.expectNothingWritten();
+  });
+});
+
+describe('stream ids', () => {
+  const atLimit = 'a'.repeat(1024);
+  const overLimit = 'a'.repeat(1025);
+  // 342 euro signs: 1026 UTF-8 bytes in 342 characters.
+  const overLimitMultiByte = '€'.repeat(342);
+
+  /** Every route that takes a stream id, as a request for `id`. */
+  const routes: [string, (id: string) => [string, RequestInit]][] = [
+    [
+      'commit',
+      (id) => [
+        `/streams/${encodeURIComponent(id)}`,
+        { method: 'POST', body: JSON.stringify({ events: [{}] }) },
+      ],
+    ],
+    ['read changesets', (id) => [`/streams/${encodeURIComponent(id)}/changesets`, {}]],
+    ['read events', (id) => [`/streams/${encodeURIComponent(id)}/events`, {}]],
+    [
+      'subscribe to changesets',
+      (id) => [`/streams/${encodeURIComponent(id)}/changesets`, { headers: SSE }],
+    ],
+    [
+      'subscribe to events',
+      (id) => [`/streams/${encodeURIComponent(id)}/events`, { headers: SSE }],
+    ],
+  ];
+
+  it.each(routes)(
+    '%s: refuses ids over 1024 UTF-8 bytes with 400 INVALID_STREAM_ID',
+    async (_, as) => {
+      const target = await appWith();
+      for (const [id, bytes] of [
+        [overLimit, 1025],
+        [overLimitMultiByte, 1026],
+      ] as const) {
+        const response = await target.request(...as(id));
+        expect(response.status).toBe(400);
+        expect(await response.json()).toEqual({
+          stream_id: id,
+          error: 'INVALID_STREAM_ID',
+          message: `The stream id is ${bytes} bytes long in UTF-8; the limit is 1024 bytes.`,
+        });
+      }
+      await target.expectNothingWritten();
+    },
+  );
+
+  it.each(routes)('%s: refuses ids holding U+0000 with 400 INVALID_STREAM_ID', async (_, as) => {
+    const target = await appWith();
+    const response = await target.request(...as('bad\u0000id'));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      stream_id: 'bad\u0000id',
+      error: 'INVALID_STREAM_ID',
+      message: 'A stream id cannot contain the character U+0000 (NUL).',
+    });
+    await target.expectNothingWritten();
+  });
+
+  it('accepts an id of exactly the limit on every route', async () => {
+    const target = await appWith();
+    expect((await target.commit(atLimit, { events: [{}] })).status).toBe(200);
+    for (const [, as] of routes.slice(1)) {
+      expect((await target.request(...as(atLimit))).status).toBe(200);
+    }
+  });
+
+  it('applies a configured limit', async () => {
+    const target = await appWith({ maxStreamIdBytes: 4 });
+    expect((await target.commit('abcd', { events: [{}] })).status).toBe(200);
+    expect((await target.commit('abcde', { events: [{}] })).status).toBe(400);
+    expect((await target.commit('aé€', { events: [{}] })).status).toBe(400); // 6 bytes
+  });
+
+  it('keeps the contract answer for an empty stream id', async () => {
+    const target = await appWith();
+    const response = await target.request('/streams//changesets');
+    expect(await response.json()).toEqual({
+      error: 'MISSING_STREAM_ID',
+      message: 'stream_id is a required value',
+    });
+  });
+});
+
+describe('page size of GET /changesets', () => {
+  it('serves at most the maximum, echoing the limit asked for', async () => {
+    const target = await appWith({ maxPageSize: 2 });
+    for (const id of ['b', 'c']) await target.commit(id, { events: [{}] });
+    const response = await target.request('/changesets?limit=5000');
+    const body = (await response.json()) as Record<string, unknown> & { changesets: unknown[] };
+    expect(body).toMatchObject({ checkpoint: 0, limit: 5000, next_checkpoint: 2 });
+    expect(body.changesets).toHaveLength(2);
+  });
+});
+
+describe('URL length', () => {
+  it('refuses a request target over 8 KiB by default with a JSON 414 URI_TOO_LONG', async () => {
+    const target = await appWith();
+    // '/changesets?pad=' is 16 bytes.
+    const at = `/changesets?pad=${'p'.repeat(8192 - 16)}`;
+    expect((await target.request(at)).status).toBe(200);
+    const response = await target.request(`${at}p`);
+    expect(response.status).toBe(414);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      error: 'URI_TOO_LONG',
+      message: 'The request URL exceeds the limit of 8192 bytes.',
+    });
+  });
+
+  it('counts bytes as sent, percent-encoded, and checks commits before anything is written', async () => {
+    const target = await appWith({ maxUrlBytes: 64 });
+    // 12 euro signs: 12 characters, 108 bytes once percent-encoded.
+    const response = await target.commit('€'.repeat(12), { events: [{}] });
+    expect(response.status).toBe(414);
+    await target.expectNothingWritten();
+    expect((await target.request('/streams/€/changesets')).status).toBe(404);
+  });
+});
+
+describe('over a real server', () => {
+  let server: RunningServer;
+  let store: EventStore;
+
+  const start = async (flags: string[]) => {
+    store = createMemoryStore();
+    server = await startServer({
+      config: resolveConfig({}, ['--port', '0', ...flags]),
+      store,
+      version: '1',
+      log: () => undefined,
+      shutdownGraceMs: 1_000,
+    });
+    return server.url;
+  };
+  afterEach(async () => {
+    await server.close();
+  });
+
+  /** A raw GET, so that no client library judges the headers first. */
+  const rawGet = (url: string, path: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${url}${path}`, { headers }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+
+  it('answers headers over 16 KiB with 431, and a long URL under it with the JSON 414', async () => {
+    const url = await start([]);
+    expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(15_000) })).status).toBe(200);
+    expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(17_000) })).status).toBe(431);
+    const long = await rawGet(url, `/version?pad=${'u'.repeat(10_000)}`);
+    expect(long.status).toBe(414);
+    expect(JSON.parse(long.body)).toEqual({
+      error: 'URI_TOO_LONG',
+      message: 'The request URL exceeds the limit of 8192 bytes.',
+    });
+  });
+
+  it('applies --max-header-bytes and --max-url-bytes', async () => {
+    const url = await start(['--max-header-bytes', '4096', '--max-url-bytes', '1024']);
+    expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(3000) })).status).toBe(200);
+    expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(5000) })).status).toBe(431);
+    expect((await rawGet(url, `/version?pad=${'u'.repeat(1100)}`)).status).toBe(414);
+    // A URL longer than the header limit never reaches the app: Node answers 431.
+    expect((await rawGet(url, `/version?pad=${'u'.repeat(5000)}`)).status).toBe(431);
+  });
+
+  it('applies the stream id and event limits of the settings', async () => {
+    const url = await start(['--max-stream-id-bytes', '8', '--max-events-per-changeset', '2']);
+    const post = (id: string, count: number) =>
+      fetch(`${url}/streams/${id}`, {
+        method: 'POST',
+        body: JSON.stringify({ events: events(count) }),
+      });
+    expect((await post('123456789', 1)).status).toBe(400);
+    expect((await post('12345678', 3)).status).toBe(413);
+    expect(await store.readGlobal(0, 10)).toEqual([]);
+    expect((await post('12345678', 2)).status).toBe(200);
+  });
+
+  describe('concurrent subscribers', () => {
+    const subscribe = (url: string, path = '/changesets') =>
+      fetch(`${url}${path}`, { headers: SSE });
+
+    it('refuses one over --max-subscribers with 503 TOO_MANY_SUBSCRIBERS and Retry-After, and frees a slot when one leaves', async () => {
+      const url = await start(['--max-subscribers', '2']);
+      const open = [await subscribe(url), await subscribe(url, '/streams/s/events')];
+      const frames = open.map((response) => {
+        expect(response.status).toBe(200);
+        return sseFrames(response);
+      });
+      for (const stream of frames) expect((await stream.next()).comments).toEqual(['connected']);
+
+      const refused = await subscribe(url, '/events');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.json()).toEqual({
+        error: 'TOO_MANY_SUBSCRIBERS',
+        message: 'The server already serves its limit of 2 subscriptions. Retry later.',
+      });
+      // Plain reads are no subscriptions: they still pass.
+      expect((await fetch(`${url}/changesets`)).status).toBe(200);
+
+      frames[0]?.cancel();
+      // The server notices the disconnection shortly after: retry until the slot is free.
+      const again = await (async () => {
+        for (let attempt = 1; ; attempt++) {
+          const response = await subscribe(url);
+          if (response.status === 200 || attempt === 100) return response;
+          await response.body?.cancel();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      expect(again.status).toBe(200);
+      const replacement = sseFrames(again);
+      expect((await replacement.next()).comments).toEqual(['connected']);
+      replacement.cancel();
+      frames[1]?.cancel();
+    });
+
+    it('frees the slot of a subscription refused before it started', async () => {
+      const url = await start(['--max-subscribers', '1']);
+      const invalid = await fetch(`${url}/changesets`, {
+        headers: { ...SSE, 'last-event-id': 'not-a-checkpoint' },
+      });
+      expect(invalid.status).toBe(400);
+      await invalid.body?.cancel();
+      const response = await subscribe(url);
+      expect(response.status).toBe(200);
+      const stream = sseFrames(response);
+      expect((await stream.next()).comments).toEqual(['connected']);
+      stream.cancel();
+    });
+  });
+});
