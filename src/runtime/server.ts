@@ -80,14 +80,32 @@ function listen(config: Config, fetch: FetchCallback) {
 }
 
 /**
- * Lets in-flight requests finish while refusing new ones. `server.close` alone waits for every
- * keep-alive connection, however idle; sweeping idle connections repeatedly closes each one
- * as soon as its current response is out. After `graceMs` whatever is left is cut.
+ * Counts requests whose responses are not finished, so shutdown knows when none are left.
+ * Idle-connection sweeps alone miss sockets a client opened without sending a request yet
+ * (Node's fetch keeps a spare one after an aborted request): those would hold `close` open.
  */
-function drain(server: Server, graceMs: number): Promise<void> {
+function trackRequests(server: Server): () => number {
+  let inFlight = 0;
+  server.on('request', (_request, response) => {
+    inFlight++;
+    response.once('close', () => {
+      inFlight--;
+    });
+  });
+  return () => inFlight;
+}
+
+/**
+ * Lets in-flight requests finish while refusing new ones. `server.close` alone waits for every
+ * keep-alive connection, however idle: connections are closed as soon as their current
+ * response is out, and all of them once no request is in flight. After `graceMs` whatever is
+ * left is cut.
+ */
+function drain(server: Server, inFlight: () => number, graceMs: number): Promise<void> {
   return new Promise((resolveClose, rejectClose) => {
     const sweep = setInterval(() => {
-      server.closeIdleConnections();
+      if (inFlight() === 0) server.closeAllConnections();
+      else server.closeIdleConnections();
     }, IDLE_SWEEP_MS);
     const deadline = setTimeout(() => {
       server.closeAllConnections();
@@ -146,6 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { server, port } = listening;
+  const inFlight = trackRequests(server);
   const projector = startStatisticsProjector(store, {
     intervalMs: config.statsIntervalMs,
     onError: (error) => {
@@ -157,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shutdown = async (): Promise<void> => {
     shutdownSignal.abort();
     try {
-      await drain(server, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      await drain(server, inFlight, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
     } finally {
       await projector.stop();
       await store.close();

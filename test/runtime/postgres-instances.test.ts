@@ -6,6 +6,7 @@ import {
   uniqueSchema,
   withAdmin,
 } from '../stores/postgres-database.js';
+import { createClient } from '../../src/client/index.js';
 import type { EesProcess } from './cli-process.js';
 import { listeningUrl, runEes } from './cli-process.js';
 import type { WireIndexedChangeset } from './postgres-process.js';
@@ -238,6 +239,42 @@ describePostgres('two ees serve processes on one PostgreSQL schema', () => {
         ).rows,
     );
     expect(rows).toEqual([{ name: 'statistics', checkpoint: String(acknowledged.length) }]);
+  });
+
+  it('a subscriber on one server gets the commits made through the other, live', async () => {
+    const stop = new AbortController();
+    const received: { position: string; streamId: string; changesetId: number }[] = [];
+    const subscription = (async () => {
+      const messages = createClient({ url: b }).subscribeStream('pushed/across', {
+        signal: stop.signal,
+      });
+      for await (const message of messages) {
+        received.push({
+          position: message.position,
+          streamId: message.streamId,
+          changesetId: message.changesetId,
+        });
+        if (received.length === 2) break;
+      }
+    })();
+    try {
+      expect(
+        (await commit(a, 'pushed/across', 'expected_last_changeset=0', { events: [{ n: 1 }] }))
+          .status,
+      ).toBe(200);
+      await waitFor(() => Promise.resolve(received.length === 1));
+      expect(
+        (await commit(a, 'pushed/across', 'expected_last_changeset=1', { events: [{ n: 2 }] }))
+          .status,
+      ).toBe(200);
+      await subscription;
+    } finally {
+      stop.abort();
+    }
+    expect(received).toEqual([
+      { position: '1', streamId: 'pushed/across', changesetId: 1 },
+      { position: '2', streamId: 'pushed/across', changesetId: 2 },
+    ]);
   });
 
   it('both servers shut down cleanly on SIGTERM, having logged nothing', async () => {
