@@ -41,7 +41,11 @@ export interface ChangesListenerOptions {
  * is reopened in the background; meanwhile the indexer's poll still wakes subscribers, only
  * later. Each (re)connection wakes everyone once, for what may have been missed.
  */
-export function listenForChanges(options: ChangesListenerOptions): { close(): Promise<void> } {
+export function listenForChanges(options: ChangesListenerOptions): {
+  /** Settles once the first attempt to LISTEN has succeeded or failed (it never rejects). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+} {
   const reconnectDelayMs = options.reconnectDelayMs ?? 1000;
   let client: Client | undefined;
   let closed = false;
@@ -84,9 +88,10 @@ export function listenForChanges(options: ChangesListenerOptions): { close(): Pr
     options.onChange(undefined);
   };
 
-  void connect();
+  const ready = connect();
 
   return {
+    ready,
     async close() {
       closed = true;
       clearTimeout(retry);

@@ -171,6 +171,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     channel: changesChannel(schema),
     onChange: changes.notify,
   });
+  // Listening before the store is handed out means no other instance's change is missed by a
+  // watcher registered right after opening. A failed first attempt only delays wake-ups.
+  await listener.ready;
 
   let closing: Promise<void> | undefined;
 
