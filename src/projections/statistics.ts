@@ -5,8 +5,8 @@ import {
   foldStatistics,
   nextCheckpoint,
 } from '../core/index.js';
-import type { PeriodicTask } from './periodic.js';
-import { runPeriodically } from './periodic.js';
+import type { PeriodicTask } from '../scheduling/periodic.js';
+import { runPeriodically } from '../scheduling/periodic.js';
 
 /** How many changesets one read of the global enumeration asks for by default. */
 export const DEFAULT_STATISTICS_PAGE_SIZE = 500;

@@ -10,8 +10,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { PeriodicTask } from '../../projections/index.js';
-import { runPeriodically } from '../../projections/index.js';
+import type { PeriodicTask } from '../../scheduling/periodic.js';
+import { runPeriodically } from '../../scheduling/periodic.js';
 import { createSnsChangesetPublisher, snsPublishBatch } from '../../push/sns/index.js';
 import { openDynamoDbStore } from '../../stores/dynamodb/index.js';
 import { createApiHandler } from '../api-handler.js';

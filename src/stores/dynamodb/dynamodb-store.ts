@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { EventStore, StoreCapabilities } from '../../core/index.js';
 import { createChangeListeners } from '../../core/index.js';
+import { runPeriodically } from '../../scheduling/periodic.js';
 import { readCheckpointCounter } from './checkpoint-counter.js';
 import { createDynamoDbClient, streamsClientLike } from './client.js';
 import { prepareCommit } from './commit.js';
@@ -163,23 +164,12 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
       : guarded(work);
 
   // The background loop: one poll at a time, the next `intervalMs` after the previous ended.
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = (): void => {
-    timer = undefined;
-    running = (async () => {
-      try {
-        await streamPoller().poll();
-      } catch (error) {
-        (pollerOptions.onError ?? reportPollError)(error);
-      }
-      if (!closed) {
-        timer = setTimeout(pass, pollerOptions.intervalMs ?? DEFAULT_POLL_INTERVAL_MS);
-        timer.unref();
-      }
-    })();
-  };
-  if (pollerOptions.enabled) pass();
+  const background = pollerOptions.enabled
+    ? runPeriodically(() => streamPoller().poll(), {
+        intervalMs: pollerOptions.intervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+        onError: pollerOptions.onError ?? reportPollError,
+      })
+    : undefined;
 
   return {
     capabilities: DYNAMODB_CAPABILITIES,
@@ -219,8 +209,7 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
+      await background?.stop();
       if (ownsClient) client.destroy();
       if (options.streamsClient === undefined) streamsClient?.destroy();
     },

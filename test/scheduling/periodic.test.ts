@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPeriodically } from '../../src/projections/index.js';
+import { runPeriodically } from '../../src/scheduling/periodic.js';
 import { waitFor } from '../runtime/wait-for.js';
 
 /** A promise with its resolver, to hold a pass open for as long as a test needs. */
