@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Checkpoint, ProjectionState } from '../../core/index.js';
+import { decodeProjectionState, encodeProjectionState } from '../projection-state.js';
 import type { SchemaName } from './schema-name.js';
 
 interface ProjectionRow {
@@ -7,12 +8,6 @@ interface ProjectionRow {
   /** JSON text, so a NULL (`undefined` state) stays apart from the JSON `null`. */
   readonly state: string | null;
 }
-
-const encodeState = (state: unknown): string | null =>
-  state === undefined ? null : JSON.stringify(state);
-
-const decodeState = (state: string | null): unknown =>
-  state === null ? undefined : JSON.parse(state);
 
 /** A projection's saved progress; `undefined` when it never saved any. */
 export function prepareReadProjection(
@@ -25,7 +20,7 @@ export function prepareReadProjection(
     const row = rows[0];
     return row === undefined
       ? undefined
-      : { checkpoint: row.checkpoint, state: decodeState(row.state) };
+      : { checkpoint: row.checkpoint, state: decodeProjectionState(row.state) };
   };
 }
 
@@ -51,7 +46,7 @@ export function prepareWriteProjection(
     WHERE name = $1::text AND checkpoint = $4::bigint
   `;
   return async (name, next, previous) => {
-    const state = encodeState(next.state);
+    const state = encodeProjectionState(next.state);
     const result =
       previous === undefined
         ? await pool.query({ text: insert, values: [name, next.checkpoint, state] })

@@ -1,17 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import type { Checkpoint, ProjectionState } from '../../core/index.js';
+import { decodeProjectionState, encodeProjectionState } from '../projection-state.js';
 
 interface ProjectionRow {
   readonly checkpoint: number;
   /** JSON text; SQL NULL for an `undefined` state, which JSON cannot spell. */
   readonly state: string | null;
 }
-
-const encodeState = (state: unknown): string | null =>
-  state === undefined ? null : JSON.stringify(state);
-
-const decodeState = (state: string | null): unknown =>
-  state === null ? undefined : JSON.parse(state);
 
 /** A projection's saved progress; `undefined` when it never saved any. */
 export function prepareReadProjection(db: Database): (name: string) => ProjectionState | undefined {
@@ -22,7 +17,7 @@ export function prepareReadProjection(db: Database): (name: string) => Projectio
     const row = select.get(name);
     return row === undefined
       ? undefined
-      : { checkpoint: row.checkpoint, state: decodeState(row.state) };
+      : { checkpoint: row.checkpoint, state: decodeProjectionState(row.state) };
   };
 }
 
@@ -42,7 +37,7 @@ export function prepareWriteProjection(
     'UPDATE projections SET checkpoint = ?, state = ? WHERE name = ? AND checkpoint = ?',
   );
   return (name, next, previous) => {
-    const state = encodeState(next.state);
+    const state = encodeProjectionState(next.state);
     const result =
       previous === undefined
         ? insert.run(name, next.checkpoint, state)
