@@ -225,9 +225,12 @@ describePostgres('ees serve when PostgreSQL goes away while serving', () => {
 
   it('logged only the outages, one line each, and still shuts down cleanly', async () => {
     expect(await stop(server)).toEqual({ code: 0, signal: null });
-    // The statistics projector reports each failed pass, one line each; nothing else went wrong.
-    const lines = server.stderr().trimEnd().split('\n');
-    expect(lines.length).toBeGreaterThan(0);
+    // The statistics projector reports each failed pass, one line each, and nothing else went
+    // wrong. (Whether a pass fell inside an outage depends on timing: there may be no line.)
+    const lines = server
+      .stderr()
+      .split('\n')
+      .filter((line) => line !== '');
     for (const line of lines) {
       expect(line).toBe(
         'ees: statistics projector: The event store is temporarily unavailable. Retry later.',

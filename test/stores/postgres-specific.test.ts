@@ -14,6 +14,7 @@ import type {
 } from '../../src/core/index.js';
 import { NEW_STREAM, isEesError, nextCheckpoint } from '../../src/core/index.js';
 import { insertChangesetSql } from '../../src/stores/postgres/commit.js';
+import { MIGRATIONS } from '../../src/stores/postgres/migrations/index.js';
 import { isConnectionError, toStoreError } from '../../src/stores/postgres/postgres-errors.js';
 import { schemaName } from '../../src/stores/postgres/schema-name.js';
 import type { PostgresStore, PostgresStoreOptions } from '../../src/stores/postgres/index.js';
@@ -220,7 +221,7 @@ describePostgres('postgres store', () => {
             )
           ).rows,
       );
-      expect(migrations).toEqual([{ version: 1, recorded: true }]);
+      expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version, recorded: true })));
     });
 
     it('uses the schema it is given, with case kept', async () => {
@@ -247,7 +248,44 @@ describePostgres('postgres store', () => {
         async (client) =>
           (await client.query(`SELECT version FROM "${schema}".schema_migrations`)).rowCount,
       );
-      expect(versions).toBe(1);
+      expect(versions).toBe(MIGRATIONS.length);
+    });
+
+    it('upgrades a schema of the first release, keeping its changesets and their order', async () => {
+      const schema = freshSchema();
+      // The schema as release 1 left it: two changesets indexed, one committed but not yet.
+      await withAdmin(async (client) => {
+        await client.query(`CREATE SCHEMA "${schema}"`);
+        await client.query(
+          `CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
+        const [first] = MIGRATIONS;
+        if (first === undefined) throw new Error('no migrations');
+        await client.query(first.sql(schemaName(schema)));
+        await client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (1)`);
+        await client.query(
+          `INSERT INTO "${schema}".changesets
+             (stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events, checkpoint)
+           VALUES ('a', 1, 1, 2, '2026-01-01T00:00:00.000Z', '{}', '[{"n":1},{"n":2}]', 0),
+                  ('b', 1, 1, 1, '2026-01-01T00:00:01.000Z', '{}', '[{"n":3}]', 1),
+                  ('a', 2, 3, 3, '2026-01-01T00:00:02.000Z', '{}', '[{"n":4}]', NULL)`,
+        );
+        await client.query(`UPDATE "${schema}".global_position SET next_checkpoint = 2`);
+      });
+      const store = await openStore({ schema });
+      await store.indexNow();
+      expect(
+        (await store.readGlobal(0, 10)).map((c) => [c.checkpoint, c.streamId, c.changesetId]),
+      ).toEqual([
+        [0, 'a', 1],
+        [1, 'b', 1],
+        [2, 'a', 2],
+      ]);
+      expect(await store.readEvents('a', { from: 2, to: 3 })).toEqual([
+        { changesetId: 1, eventId: 2, data: { n: 2 } },
+        { changesetId: 2, eventId: 3, data: { n: 4 } },
+      ]);
+      expect(await store.commit(request('a', NEW_STREAM))).toMatchObject({ status: 'conflict' });
     });
 
     it('refuses a schema migrated by a newer release', async () => {
@@ -257,7 +295,7 @@ describePostgres('postgres store', () => {
         client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (999)`),
       );
       await expect(openPostgresStore({ connectionString: POSTGRES_URL, schema })).rejects.toThrow(
-        `Cannot migrate the PostgreSQL event store schema "${schema}" at 127.0.0.1:5432: The schema "${schema}" is at version 999, newer than this release knows (1). Upgrade elastic-event-store.`,
+        `Cannot migrate the PostgreSQL event store schema "${schema}" at 127.0.0.1:5432: The schema "${schema}" is at version 999, newer than this release knows (${MIGRATIONS.length}). Upgrade elastic-event-store.`,
       );
     });
 

@@ -1,9 +1,6 @@
 import type { Pool } from 'pg';
-import { changesChannel, indexerLock, lockArguments } from './advisory-locks.js';
-import { changesPayload } from './notifications.js';
+import { changesChannel, indexerLock } from './advisory-locks.js';
 import type { SchemaName } from './schema-name.js';
-import { changesetsTable } from './rows.js';
-import { withTransaction } from './transaction.js';
 
 /*
  * Why the global enumeration is gapless, though PostgreSQL commits concurrently.
@@ -19,9 +16,9 @@ import { withTransaction } from './transaction.js';
  * 1. One pass at a time. A pass runs in one transaction that first takes an advisory
  *    transaction lock. Passes on every instance sharing the schema therefore run one after
  *    another; the lock is released only after the previous pass's commit is visible.
- * 2. A fresh snapshot after the lock. The assignment is a separate statement after the lock
- *    statement, and the transaction is READ COMMITTED, so it sees everything committed before
- *    it started, including the previous pass's assignments and `next_checkpoint`.
+ * 2. A fresh snapshot after the lock. The assignment is a separate query after the lock, in a
+ *    VOLATILE function under READ COMMITTED, so it sees everything committed before it started,
+ *    including the previous pass's assignments and `next_checkpoint`.
  * 3. A contiguous run per pass. The pass numbers the visible unindexed rows by `seq`
  *    (`row_number() - 1`), adds `next_checkpoint`, and advances `next_checkpoint` by the count,
  *    all in one statement of one transaction.
@@ -40,43 +37,9 @@ import { withTransaction } from './transaction.js';
  * candidates and n, with the lower `seq`, comes first (also across a batch boundary, since the
  * batch takes the lowest `seq`s). So changeset n always gets the lower checkpoint.
  *
- * The unique constraint on `checkpoint` backs all this up: an indexer that somehow ran without
+ * The pass itself is the function `index_pass` (migration 003). The unique index on `checkpoint` backs all this up: an indexer that somehow ran without
  * the lock would fail rather than give one checkpoint twice.
  */
-
-/**
- * Assigns the next `$1` checkpoints to the oldest (by `seq`) visible rows without one, and
- * advances the global position by as many, in one statement. The partial index on `seq`
- * `WHERE checkpoint IS NULL` makes finding them one short scan.
- */
-export const indexPassSql = (schema: SchemaName): string => `
-  WITH batch AS (
-    SELECT seq, row_number() OVER (ORDER BY seq) - 1 AS n
-    FROM ${changesetsTable(schema)}
-    WHERE checkpoint IS NULL
-    ORDER BY seq
-    LIMIT $1::bigint
-  ),
-  position AS (
-    SELECT next_checkpoint FROM ${schema.quoted}.global_position WHERE id = 1
-  ),
-  assigned AS (
-    UPDATE ${changesetsTable(schema)} AS c
-    SET checkpoint = position.next_checkpoint + batch.n
-    FROM batch, position
-    WHERE c.seq = batch.seq
-    RETURNING c.stream_id
-  ),
-  counted AS (
-    SELECT count(*) AS assigned, coalesce(array_agg(DISTINCT stream_id), '{}') AS streams
-    FROM assigned
-  )
-  UPDATE ${schema.quoted}.global_position
-  SET next_checkpoint = next_checkpoint + counted.assigned
-  FROM counted
-  WHERE id = 1
-  RETURNING counted.assigned, counted.streams, next_checkpoint
-`;
 
 export interface IndexPassResult {
   /** Whether this pass held the indexer lock; `false` when another pass had it. */
@@ -93,56 +56,45 @@ export interface IndexPassResult {
 }
 
 interface PassRow {
+  readonly locked: boolean;
   readonly assigned: number;
   readonly streams: string[];
   readonly next_checkpoint: number;
 }
 
 /**
- * One indexer pass: lock, assign up to `batchSize` checkpoints, commit. With `wait`, waits for
- * a pass running elsewhere to finish; without, gives up at once, since that pass will index
- * what this one would have (or the next poll will).
+ * One indexer pass: lock, assign up to `batchSize` checkpoints to the oldest (by `seq`) visible
+ * rows without one, advance the global position by as many, announce the streams, commit. With
+ * `wait`, waits for a pass running elsewhere to finish; without, gives up at once, since that
+ * pass will index what this one would have (or the next poll will).
+ *
+ * The pass is the function `index_pass` (migration 003): one round trip, one autocommitted
+ * statement, so the transaction lock it takes is released by its commit.
  */
 export function prepareIndexPass(
   pool: Pool,
   schema: SchemaName,
   batchSize: number,
 ): (wait: boolean) => Promise<IndexPassResult> {
-  const lock = lockArguments(indexerLock(schema));
-  const text = indexPassSql(schema);
+  const lock = indexerLock(schema);
+  const query = {
+    name: 'ees-index-pass',
+    text: `SELECT locked, assigned, streams, next_checkpoint
+           FROM ${schema.quoted}.index_pass($1::bigint, $2::boolean, $3::integer, $4::integer, $5::text)`,
+  };
   const channel = changesChannel(schema);
-  const notify = { name: 'ees-index-notify', text: 'SELECT pg_notify($1, $2)' };
-  const readPosition = `SELECT next_checkpoint FROM ${schema.quoted}.global_position WHERE id = 1`;
-  return (wait) =>
-    withTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (client) => {
-      if (wait) {
-        await client.query(`SELECT pg_advisory_xact_lock(${lock})`);
-      } else {
-        const { rows } = await client.query<{ locked: boolean }>(
-          `SELECT pg_try_advisory_xact_lock(${lock}) AS locked`,
-        );
-        if (rows[0]?.locked !== true) {
-          const position = await client.query<{ next_checkpoint: number }>(readPosition);
-          return {
-            locked: false,
-            assigned: 0,
-            streams: [],
-            position: position.rows[0]?.next_checkpoint ?? 0,
-          };
-        }
-      }
-      const {
-        rows: [row],
-      } = await client.query<PassRow>({ name: 'ees-index-pass', text, values: [batchSize] });
-      if (row === undefined) throw new Error('The global position row is missing');
-      // Delivered when this transaction commits, so listeners never hear of checkpoints they
-      // cannot read yet.
-      if (row.assigned > 0) await client.query(notify, [channel, changesPayload(row.streams)]);
-      return {
-        locked: true,
-        assigned: row.assigned,
-        streams: row.streams,
-        position: row.next_checkpoint,
-      };
+  return async (wait) => {
+    const { rows } = await pool.query<PassRow>({
+      ...query,
+      values: [batchSize, wait, lock.purpose, lock.schema, channel],
     });
+    const row = rows[0];
+    if (row === undefined) throw new Error('The global position row is missing');
+    return {
+      locked: row.locked,
+      assigned: row.assigned,
+      streams: row.streams,
+      position: row.next_checkpoint,
+    };
+  };
 }

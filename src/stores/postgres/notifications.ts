@@ -1,17 +1,11 @@
 import { Client } from 'pg';
 import type { ChangeListener } from '../../core/index.js';
 
-/**
- * NOTIFY payloads are limited to 8000 bytes. A pass that indexed more streams than fit says
- * "any stream" (an empty payload) instead, which wakes every subscriber once.
+/*
+ * The payload of an indexer pass's NOTIFY is written by the pass itself (`index_pass`,
+ * migration 003): the JSON array of the streams it indexed, or '' ("any stream") when that
+ * would not fit in PostgreSQL's 8000-byte limit.
  */
-const MAX_PAYLOAD_BYTES = 7900;
-
-/** The payload announcing that these streams' changesets got checkpoints. */
-export function changesPayload(streamIds: readonly string[]): string {
-  const payload = JSON.stringify(streamIds);
-  return new TextEncoder().encode(payload).byteLength <= MAX_PAYLOAD_BYTES ? payload : '';
-}
 
 /** The streams a payload names; `undefined` for "any stream" or a payload we cannot read. */
 export function parseChangesPayload(payload: string | undefined): string[] | undefined {

@@ -8,11 +8,13 @@ import type { SchemaName } from './schema-name.js';
 
 /**
  * Reads only the changesets that hold the event range. A stream's changesets cover its event ids
- * without gaps or overlap, so the first holding changeset is the lowest one ending at or after
- * `from` and the last is the highest one starting at or before `to`: one seek in each event-id
- * index. Those two bound a range scan of `UNIQUE (stream_id, changeset_id)`. A range past either
- * end of the stream makes a bound NULL and the result empty. As for changesets, the existence
- * check shares the statement, and so the snapshot.
+ * without gaps or overlap, in the order of their numbers, so the first holding changeset is the
+ * lowest one ending at or after `from`, and the last is the lowest one ending at or after `to`
+ * (or the stream's last changeset when none does): one seek each in `(stream_id,
+ * last_event_id)`. Those two bound a range scan of the primary key. A range past the end of the
+ * stream makes the lower bound NULL and the result empty; `sliceEvents` then cuts the events out
+ * of the changesets found. As for changesets, the existence check shares the statement, and so
+ * the snapshot.
  */
 export const readEventsSql = (schema: SchemaName): string => `
   SELECT stream.found, ${changesetColumnsOf('c')}
@@ -27,11 +29,14 @@ export const readEventsSql = (schema: SchemaName): string => `
       ORDER BY last_event_id
       LIMIT 1
     )
-    AND c.changeset_id <= (
-      SELECT changeset_id FROM ${changesetsTable(schema)}
-      WHERE stream_id = $1::text AND first_event_id <= $3::bigint
-      ORDER BY first_event_id DESC
-      LIMIT 1
+    AND c.changeset_id <= coalesce(
+      (
+        SELECT changeset_id FROM ${changesetsTable(schema)}
+        WHERE stream_id = $1::text AND last_event_id >= $3::bigint
+        ORDER BY last_event_id
+        LIMIT 1
+      ),
+      2147483647
     )
   ORDER BY c.changeset_id
 `;
