@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { checkStreamId, errors } from '../core/index.js';
 
 /**
@@ -36,3 +37,28 @@ export const STREAM_ID_PATHS = [
   '/streams/:stream_id/changesets',
   '/streams/:stream_id/events',
 ] as const;
+
+/**
+ * Answers `onTooLarge` for a request body over `maxBytes`. A body announced by Content-Length
+ * is judged by the header alone (Node's parser never delivers more bytes than announced) and is
+ * left untouched, so the handler reads it through the server's direct path rather than as a
+ * web stream, which costs about a third of a small commit's time. A chunked body has no size
+ * up front: Hono's `bodyLimit` counts it as it arrives.
+ */
+export function limitBodyBytes(options: {
+  readonly maxBytes: number;
+  readonly onTooLarge: (c: Context) => Response | Promise<Response>;
+}): MiddlewareHandler {
+  const { maxBytes, onTooLarge } = options;
+  const counting = bodyLimit({ maxSize: maxBytes, onError: onTooLarge });
+  return async (c, next) => {
+    const headers = c.req.raw.headers;
+    const announced = headers.get('content-length');
+    if (announced !== null && !headers.has('transfer-encoding') && /^\d+$/.test(announced)) {
+      if (Number(announced) > maxBytes) return onTooLarge(c);
+      await next();
+      return;
+    }
+    return counting(c, next);
+  };
+}

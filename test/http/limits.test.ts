@@ -284,6 +284,58 @@ describe('over a real server', () => {
     });
   });
 
+  /** A raw commit whose body is sent in the given chunks, with or without Content-Length. */
+  const rawCommit = (url: string, path: string, chunks: string[], announce: boolean) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const length = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
+      const headers = {
+        'content-type': 'application/json',
+        ...(announce ? { 'content-length': String(length) } : {}),
+      };
+      const request = httpRequest(`${url}${path}`, { method: 'POST', headers }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      // The server may answer and close before the whole body is sent.
+      request.on('error', (error) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') reject(error);
+      });
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
+    });
+
+  it('caps the raw body announced by Content-Length and the one sent in chunks alike', async () => {
+    // Raw bodies may be 4 × --max-changeset-bytes (formatting); 100 × 4 = 400 bytes here.
+    const url = await start(['--max-changeset-bytes', '100']);
+    const padded = (bytes: number) => {
+      const body = JSON.stringify({ events: [{}], metadata: {} });
+      return body + ' '.repeat(bytes - body.length);
+    };
+    const tooLarge = {
+      error: 'CHANGESET_TOO_LARGE',
+      stream_id: 'big',
+    };
+    for (const announce of [true, false]) {
+      const fits = await rawCommit(
+        url,
+        `/streams/fits-${String(announce)}`,
+        [padded(200), ' '.repeat(200)],
+        announce,
+      );
+      expect({ announce, status: fits.status }).toEqual({ announce, status: 200 });
+      const over = await rawCommit(url, '/streams/big', [padded(200), ' '.repeat(201)], announce);
+      expect({ announce, status: over.status }).toEqual({ announce, status: 413 });
+      expect(JSON.parse(over.body)).toMatchObject(tooLarge);
+    }
+    expect(await store.readChangesets('big', {})).toBeUndefined();
+    expect(await store.readChangesets('fits-true', {})).toHaveLength(1);
+    expect(await store.readChangesets('fits-false', {})).toHaveLength(1);
+  });
+
   it('applies --max-header-bytes and --max-url-bytes', async () => {
     const url = await start(['--max-header-bytes', '4096', '--max-url-bytes', '1024']);
     expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(3000) })).status).toBe(200);

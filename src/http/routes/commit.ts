@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { commitChangeset, errors, parseExpectation } from '../../core/index.js';
 import { parseChangesetBody } from '../commit-body.js';
 import type { RouteModule } from '../deps.js';
 import { json } from '../deps.js';
 import { errorBody } from '../errors.js';
+import { limitBodyBytes } from '../request-limits.js';
 import {
   ChangesetBody,
   CommitQuery,
@@ -49,9 +49,9 @@ export const commitRoute: RouteModule = (app, { store, limits }) => {
 
   app.post(
     '/streams/:stream_id',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
+    limitBodyBytes({
+      maxBytes: maxBodyBytes,
+      onTooLarge: (c) => {
         // The rest of the body is never read: the connection cannot carry another request.
         c.header('Connection', 'close');
         const streamId = c.req.param('stream_id') ?? '';
