@@ -20,9 +20,12 @@ import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
+import { URL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openPostgresStore } from '../dist/stores/postgres/index.js';
+import { ENUMERATION_TARGET, enumerateOverHttp, targetNote } from './lib/enumerate.js';
+import { startServer, stopServer } from './lib/server.js';
 import {
   CHANGESET_WORKLOAD,
   EVENTS,
@@ -240,6 +243,18 @@ async function enumerationLag(store) {
   return { commits: WORKLOAD.lagCommits, ...quantiles(lags) };
 }
 
+/** The same enumeration over HTTP, from an `ees serve` process on the benchmark's schema. */
+async function enumerateThroughServer(schema) {
+  const url = new URL(DATABASE_URL);
+  url.searchParams.set('schema', schema);
+  const server = startServer(url.href);
+  try {
+    return await enumerateOverHttp(await server.url);
+  } finally {
+    await stopServer(server);
+  }
+}
+
 async function databaseSettings(admin) {
   const setting = async (name) => (await admin.query(`SHOW ${name}`)).rows[0][name];
   return {
@@ -291,6 +306,10 @@ function printTable(report) {
   console.log(
     `global enumeration: ${enumeration.changesets} changesets in pages of ${enumeration.page_size} in ${enumeration.seconds} s = ${enumeration.changesets_per_second} changesets/s`,
   );
+  const http = report.http_enumeration;
+  console.log(
+    `global enumeration over HTTP (ees serve, GET /changesets, pages of ${http.page_size}): ${http.changesets} changesets in ${http.seconds} s = ${http.changesets_per_second} changesets/s${targetNote(http.changesets_per_second, http.target)}`,
+  );
   console.log(
     `enumeration lag (commit acknowledged → returned by readGlobal, polled every ~1 ms), ${lag.commits} sequential commits: p50 ${lag.p50_ms} ms, p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms`,
   );
@@ -339,6 +358,7 @@ async function main() {
     }
     await store.indexNow();
     const enumeration = await enumerate(store);
+    const httpEnumeration = await enumerateThroughServer(schema);
     const lag = await enumerationLag(store);
 
     const report = {
@@ -356,6 +376,7 @@ async function main() {
       phases,
       ratios,
       enumeration,
+      http_enumeration: { ...httpEnumeration, target: ENUMERATION_TARGET },
       lag,
     };
     if (options.json) console.log(JSON.stringify(report, null, 2));

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { TextDecoder } from 'node:util';
+import { enumerateOverHttp } from './lib/enumerate.js';
 import { PROCESS_DEADLINE_MS, startServer, stopServer } from './lib/server.js';
 import {
   CHANGESET_WORKLOAD,
@@ -55,16 +56,7 @@ async function commit(url, streamId) {
 }
 
 /** The enumeration's current end: the checkpoint the next changeset will get. */
-async function currentEnd(url) {
-  let checkpoint = 0;
-  for (;;) {
-    const response = await fetch(`${url}/changesets?checkpoint=${checkpoint}&limit=1000`);
-    if (response.status !== 200) throw new Error(`GET /changesets answered ${response.status}`);
-    const page = await response.json();
-    if (page.changesets.length === 0) return checkpoint;
-    checkpoint = page.next_checkpoint;
-  }
-}
+const currentEnd = async (url) => (await enumerateOverHttp(url)).changesets;
 
 /**
  * Opens an SSE subscription on `GET /changesets?checkpoint=C` and calls `onMessage(message)` for

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import autocannon from 'autocannon';
+import { ENUMERATION_TARGET, enumerateOverHttp, targetNote } from './lib/enumerate.js';
 import { startServer, stopServer } from './lib/server.js';
 import {
   CHANGESET_WORKLOAD,
@@ -24,6 +25,9 @@ import {
 
 /** The commit workload: many streams written round-robin, each commit naming its expectation. */
 const WORKLOAD = { connections: 64, ...CHANGESET_WORKLOAD };
+
+/** HTTP commits/s ÷ GET /version req/s on the same server. */
+const TARGET_RATIO = 0.5;
 
 /** Summarises one autocannon run: successful requests per second and latencies. */
 function summarise(result) {
@@ -103,7 +107,13 @@ function printTable(report) {
     );
   }
   console.log('');
-  console.log(`commits/s ÷ version req/s = ${report.ratio.toFixed(3)}`);
+  console.log(
+    `commits/s ÷ version req/s = ${report.ratio.toFixed(3)}${targetNote(report.ratio, TARGET_RATIO)}`,
+  );
+  const { enumeration } = report;
+  console.log(
+    `global enumeration over HTTP (GET /changesets, pages of ${enumeration.page_size}, one after another): ${enumeration.changesets} changesets in ${enumeration.seconds} s = ${enumeration.changesets_per_second} changesets/s${targetNote(enumeration.changesets_per_second, ENUMERATION_TARGET)}`,
+  );
 }
 
 async function main() {
@@ -115,6 +125,7 @@ async function main() {
     const url = await server.url;
     const version = summarise(await versionLoad(url, options.duration));
     const commits = summarise(await commitLoad(url, options.duration));
+    const enumeration = await enumerateOverHttp(url);
     const report = {
       package_version: PACKAGE.version,
       node: process.version,
@@ -130,6 +141,8 @@ async function main() {
       version_endpoint: version,
       commits,
       ratio: commits.requests_per_second / version.requests_per_second,
+      ratio_target: TARGET_RATIO,
+      enumeration: { ...enumeration, target: ENUMERATION_TARGET },
     };
     if (options.json) console.log(JSON.stringify(report, null, 2));
     else printTable(report);
