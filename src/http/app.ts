@@ -111,7 +111,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
 
   app.onError((error, c) => {
     const known = toEesError(error);
-    if (known.code === 'INTERNAL_ERROR') onUnexpectedError(error);
+    // A client that hung up mid-request (an upload cut short) fails the body read: nobody gets
+    // the answer, and the server did nothing wrong, so it is not reported as unexpected.
+    if (known.code === 'INTERNAL_ERROR' && !c.req.raw.signal.aborted) onUnexpectedError(error);
     return c.json(errorBody(known), statusOf(known.code), headersOf(known.code));
   });
 

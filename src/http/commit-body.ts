@@ -15,6 +15,34 @@ export const changesetBytes = (input: ChangesetInput): number =>
   utf8.encode(JSON.stringify(input.events)).byteLength +
   utf8.encode(JSON.stringify(input.metadata)).byteLength;
 
+/**
+ * Deepest nesting of objects and arrays a commit body may have, the body itself counting as
+ * one. JSON.parse takes any depth, but JSON.stringify recurses, and runs out of stack a few
+ * thousand levels down: sizing the changeset, storing it and serving it again all use it.
+ */
+const MAX_BODY_NESTING = 1000;
+
+/** Whether valid JSON text nests objects and arrays deeper than `limit`. */
+function nestsDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const char = json.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the character after it, which cannot end the string.
+      if (char === 0x5c) i++;
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x5b || char === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (char === 0x5d || char === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 const describeEventsProblem = (path: readonly PropertyKey[], value: unknown): string => {
   if (path.length < 2) {
     return Array.isArray(value) ? 'the array is empty' : `got ${typeOf(value)}`;
@@ -45,6 +73,12 @@ export function parseChangesetBody(
   } catch (error) {
     throw errors.invalidJson(streamId, error instanceof Error ? error.message : String(error));
   }
+  if (nestsDeeperThan(text, MAX_BODY_NESTING)) {
+    throw errors.invalidJson(
+      streamId,
+      `objects and arrays nest more than ${MAX_BODY_NESTING} levels deep`,
+    );
+  }
   const parsed = ChangesetBody.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -57,7 +91,11 @@ export function parseChangesetBody(
     if (field === 'metadata') throw errors.invalidMetadata(streamId);
     throw errors.invalidBody(streamId);
   }
-  const input = { events: parsed.data.events, metadata: parsed.data.metadata ?? {} };
+  // What JSON.parse produced, now validated, rather than the schema's output: that rebuilds every
+  // object by assignment, which turns an own "__proto__" key into the copy's prototype, silently
+  // dropping it from the event or metadata.
+  const valid = body as { events: JsonObject[]; metadata?: JsonObject };
+  const input = { events: valid.events, metadata: valid.metadata ?? {} };
   if (input.events.length > maxEventsPerChangeset) {
     throw errors.tooManyEvents(streamId, input.events.length, maxEventsPerChangeset);
   }

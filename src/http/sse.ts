@@ -75,6 +75,12 @@ export function streamMessages(
 ): Response {
   const { slots } = context;
   if (!slots.tryAcquire()) throw errors.tooManySubscribers(slots.max);
+  // HEAD gets a GET's status and headers but no body: a stream started for it would never be
+  // read nor cancelled, and would hold its slot (and poll the store) for good.
+  if (c.req.method === 'HEAD') {
+    slots.release();
+    return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  }
   let held = true;
   const release = () => {
     if (held) slots.release();
