@@ -4,6 +4,7 @@ import { testConcurrency } from './concurrency.js';
 import { testConflicts } from './conflicts.js';
 import { testGlobalEnumeration } from './global-enumeration.js';
 import type { ConformanceOptions, FeatureSuite, StoreUnderTest, SuiteContext } from './harness.js';
+import { testModel } from './model.js';
 import { testProjections } from './projections.js';
 import { testReadChangesets } from './read-changesets.js';
 import { testReadEvents } from './read-events.js';
@@ -18,6 +19,7 @@ const FEATURES: readonly FeatureSuite[] = [
   testGlobalEnumeration,
   testProjections,
   testConcurrency,
+  testModel,
 ];
 
 /**
