@@ -93,7 +93,9 @@ describe('group commit on SQLite', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const openFileStore = (options: { walCheckpointIntervalMs?: number } = {}) => {
+  const openFileStore = (
+    options: { walCheckpointIntervalMs?: number; walMaxPages?: number } = {},
+  ) => {
     const dir = mkdtempSync(join(tmpdir(), 'ees-group-'));
     const filename = join(dir, 'ees.db');
     const store = openSqliteStore({ filename, ...options });
@@ -141,6 +143,25 @@ describe('group commit on SQLite', () => {
     // Too little log for SQLite's own automatic checkpoint (1000 pages), which the store turns
     // off anyway: only the checkpointer thread copies pages into the main file.
     await waitFor(() => Promise.resolve(statSync(filename).size > before + 200 * 4000));
+  });
+
+  it('empties the write-ahead log once it grows past its limit, while commits and reads go on', async () => {
+    const { store, filename } = openFileStore({ walCheckpointIntervalMs: 20, walMaxPages: 64 });
+    const wal = `${filename}-wal`;
+    const blob = 'x'.repeat(4000);
+    let largest = 0;
+    // Commits and reads without pause, as under load: a PASSIVE checkpoint alone would leave
+    // the log at its largest.
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.commit(request(`r${round}-${i}`, { blob }))),
+      );
+      await store.readGlobal(round * 20, 20);
+      largest = Math.max(largest, statSync(wal).size);
+    }
+    expect(largest).toBeGreaterThan(64 * 4096);
+    await waitFor(() => Promise.resolve(statSync(wal).size < 64 * 4096));
+    expect(await store.readGlobal(0, 1000)).toHaveLength(800);
   });
 
   it('acknowledges commits that are still waiting when the store closes', async () => {

@@ -32,6 +32,12 @@ export interface SqliteStoreOptions {
    * milliseconds. Default 1000. Commits never do it themselves (see `checkpointer.ts`).
    */
   readonly walCheckpointIntervalMs?: number;
+  /**
+   * Pages of write-ahead log past which the checkpointer empties it (`TRUNCATE`), briefly
+   * holding commits back. Default 16384 (64 MiB with 4 KiB pages). Without it, steady reads
+   * and writes keep SQLite from ever starting the log over, and the file grows without bound.
+   */
+  readonly walMaxPages?: number;
 }
 
 /**
@@ -109,7 +115,12 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   const writeProjection = prepareWriteProjection(database);
   const checkpointer = isInMemory(options.filename)
     ? undefined
-    : startCheckpointer(database, options.filename, options.walCheckpointIntervalMs);
+    : startCheckpointer(
+        database,
+        options.filename,
+        options.walCheckpointIntervalMs,
+        options.walMaxPages,
+      );
   let closing: Promise<void> | undefined;
 
   return {
