@@ -55,6 +55,14 @@ import {
   durationOption,
   parseOptions,
 } from './lib/workload.js';
+import {
+  createWriters,
+  quantiles,
+  redactUrl,
+  runWriters,
+  storeCommit,
+  streamId,
+} from './lib/writers.js';
 
 const DATABASE_URL =
   process.env.EES_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -84,8 +92,6 @@ const PEER_PACKAGES = [
   'sqlite3',
   'pg',
 ];
-
-const streamId = (index) => `bench-${index}`;
 
 /** Emmett's form of the benchmark events: type, data, and the changeset's metadata on each. */
 const EMMETT_EVENTS = EVENTS.map(({ type, ...data }) => ({ type, data, metadata: METADATA }));
@@ -124,55 +130,6 @@ function peerVersions() {
       ).version,
     ]),
   );
-}
-
-/** Quantiles of a list of milliseconds, rounded to 0.01 ms. */
-function quantiles(samples) {
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const round = (ms) => Math.round(ms * 100) / 100;
-  return { p50_ms: round(at(0.5)), p99_ms: round(at(0.99)) };
-}
-
-/**
- * One side's writers: writer w commits round-robin to the streams whose index is w modulo
- * `writers`, so writers never meet and every expectation is right; where each one is survives
- * between slices. A failed commit leaves its stream's head as it was and is counted apart.
- */
-function createWriters(side, writers, commitOne) {
-  return {
-    side,
-    writers,
-    commitOne,
-    seconds: 0,
-    latencies: [],
-    errors: 0,
-    firstError: undefined,
-    cursors: Int32Array.from({ length: writers }, (_, w) => w),
-  };
-}
-
-async function runWriters(tally, seconds) {
-  const { writers, cursors } = tally;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      while (performance.now() < end) {
-        const before = performance.now();
-        try {
-          await tally.commitOne(cursors[w]);
-          tally.latencies.push(performance.now() - before);
-        } catch (error) {
-          tally.errors++;
-          tally.firstError ??= error instanceof Error ? error.message : String(error);
-        }
-        cursors[w] += writers;
-        if (cursors[w] >= WORKLOAD.streams) cursors[w] = w;
-      }
-    }),
-  );
-  tally.seconds += (performance.now() - started) / 1000;
 }
 
 /**
@@ -253,22 +210,6 @@ const summariseReader = (backend, reader) => ({
   // Every complete pass must have returned `events_per_pass` events: others are listed here.
   short_passes: reader.passes.filter((count) => count !== reader.limit),
 });
-
-/** Ours: the next changeset of stream `index`, which must be committed. */
-function eesCommit(store, heads) {
-  return async (index) => {
-    const result = await store.commit({
-      streamId: streamId(index),
-      expectation: { kind: 'changeset', lastChangesetId: heads[index] },
-      events: EVENTS,
-      metadata: METADATA,
-    });
-    if (result.status !== 'committed') {
-      throw new Error(`commit to ${streamId(index)} ended in ${result.status}`);
-    }
-    heads[index] = result.changeset.changesetId;
-  };
-}
 
 /** Emmett: the same changeset appended to stream `index`, expecting its last event. */
 function emmettAppend(eventStore, heads) {
@@ -380,7 +321,7 @@ async function sqlitePhases(peers, seconds) {
     const settings = await readConnection.querySingle(
       'SELECT sqlite_version() AS version, (SELECT journal_mode FROM pragma_journal_mode) AS journal_mode, (SELECT synchronous FROM pragma_synchronous) AS synchronous',
     );
-    const eesCommitOne = eesCommit(ees, new Int32Array(WORKLOAD.streams));
+    const eesCommitOne = storeCommit(ees, new Int32Array(WORKLOAD.streams));
     const phases = await compareBackend(
       'sqlite',
       {
@@ -427,14 +368,12 @@ async function dropDatabase(admin, database) {
   await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 }
 
-const redact = (url) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-
 async function postgresPhases(peers, seconds) {
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   admin.on('error', () => undefined);
   await admin.connect().catch((error) => {
     throw new Error(
-      `cannot connect to PostgreSQL at ${redact(DATABASE_URL)} (set EES_BENCH_POSTGRES_URL): ${error.message}`,
+      `cannot connect to PostgreSQL at ${redactUrl(DATABASE_URL)} (set EES_BENCH_POSTGRES_URL): ${error.message}`,
     );
   });
   const database = `ees_bench_emmett_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -469,7 +408,7 @@ async function postgresPhases(peers, seconds) {
     await emmett.schema.migrate();
     // Emmett's read goes through its connection pool (the same pg.Pool, shared by connection string).
     reader = peers.dumbo({ connectionString });
-    const eesCommitOne = eesCommit(ees, new Int32Array(WORKLOAD.streams));
+    const eesCommitOne = storeCommit(ees, new Int32Array(WORKLOAD.streams));
     const emmettAppendOne = emmettAppend(emmett, new Int32Array(WORKLOAD.streams));
     const phases = await compareBackend(
       'postgres',

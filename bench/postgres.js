@@ -34,6 +34,14 @@ import {
   durationOption,
   parseOptions,
 } from './lib/workload.js';
+import {
+  createWriters,
+  quantiles,
+  redactUrl,
+  runWriters,
+  storeCommit,
+  streamId,
+} from './lib/writers.js';
 
 const DATABASE_URL =
   process.env.EES_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,47 +60,6 @@ const TARGET_RATIO_AT_8 = 0.8;
 
 const EVENTS_JSON = JSON.stringify(EVENTS);
 const METADATA_JSON = JSON.stringify(METADATA);
-
-const streamId = (index) => `bench-${index}`;
-
-/** Quantiles of a list of milliseconds, rounded to 0.01 ms. */
-function quantiles(samples) {
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  const round = (ms) => Math.round(ms * 100) / 100;
-  return { p50_ms: round(at(0.5)), p99_ms: round(at(0.99)), max_ms: round(at(1)) };
-}
-
-/** Commits of one kind with a number of writers, added up over the slices they ran in. */
-function createTally(writers) {
-  return {
-    writers,
-    seconds: 0,
-    latencies: [],
-    // Writer w commits round-robin to the streams whose index is w modulo `writers`, so writers
-    // never meet and every expectation is right; where each one is survives between slices.
-    cursors: Int32Array.from({ length: writers }, (_, w) => w),
-  };
-}
-
-/** Runs the tally's writers for `seconds`; `commitOne(index)` must commit to stream `index`. */
-async function runSlice(tally, seconds, commitOne) {
-  const { writers, cursors } = tally;
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      while (performance.now() < end) {
-        const before = performance.now();
-        await commitOne(cursors[w]);
-        tally.latencies.push(performance.now() - before);
-        cursors[w] += writers;
-        if (cursors[w] >= WORKLOAD.streams) cursors[w] = w;
-      }
-    }),
-  );
-  tally.seconds += (performance.now() - started) / 1000;
-}
 
 const summarise = (name, tally) => ({
   name,
@@ -148,22 +115,6 @@ function baselineCommit(pool, schema, heads) {
   };
 }
 
-/** The store's commit of the next changeset of stream `index`, which must succeed. */
-function storeCommit(store, heads) {
-  return async (index) => {
-    const result = await store.commit({
-      streamId: streamId(index),
-      expectation: { kind: 'changeset', lastChangesetId: heads[index] },
-      events: EVENTS,
-      metadata: METADATA,
-    });
-    if (result.status !== 'committed') {
-      throw new Error(`commit to ${streamId(index)} ended in ${result.status}`);
-    }
-    heads[index] = result.changeset.changesetId;
-  };
-}
-
 /**
  * Baseline and store with `writers` writers, alternating in slices of about a second: load
  * from other processes that comes and goes then weighs on both sides alike.
@@ -172,14 +123,21 @@ async function comparePhases(store, schema, heads, writers, seconds) {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: writers });
   pool.on('error', () => undefined);
   try {
-    const baseline = createTally(writers);
-    const ees = createTally(writers);
-    const commitBaseline = baselineCommit(pool, schema, heads.baseline);
-    const commitStore = storeCommit(store, heads.store);
+    const baseline = createWriters(
+      'baseline',
+      writers,
+      baselineCommit(pool, schema, heads.baseline),
+    );
+    const ees = createWriters('ees', writers, storeCommit(store, heads.store));
     const slices = Math.max(1, Math.round(seconds));
     for (let slice = 0; slice < slices; slice++) {
-      await runSlice(baseline, seconds / slices, commitBaseline);
-      await runSlice(ees, seconds / slices, commitStore);
+      await runWriters(baseline, seconds / slices);
+      await runWriters(ees, seconds / slices);
+    }
+    // Every commit here must succeed: a failure means the figures are not what they claim.
+    for (const { side, errors, firstError } of [baseline, ees]) {
+      if (errors > 0)
+        throw new Error(`${side}: ${errors} commits failed, the first: ${firstError}`);
     }
     return [summarise('baseline INSERT', baseline), summarise('ees store commit', ees)];
   } finally {
@@ -322,7 +280,7 @@ async function main() {
   admin.on('error', () => undefined);
   await admin.connect().catch((error) => {
     throw new Error(
-      `cannot connect to PostgreSQL at ${DATABASE_URL.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')} (set EES_BENCH_POSTGRES_URL): ${error.message}`,
+      `cannot connect to PostgreSQL at ${redactUrl(DATABASE_URL)} (set EES_BENCH_POSTGRES_URL): ${error.message}`,
     );
   });
   let store;
