@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   POSTGRES_URL,
@@ -13,6 +11,7 @@ import { listeningUrl, runEes } from './cli-process.js';
 import type { JsonResponse } from './postgres-process.js';
 import { call, commit, databaseUrl, stop } from './postgres-process.js';
 import { waitFor } from './wait-for.js';
+import { closedPort } from '../setup/ports.js';
 
 /*
  * A real `ees serve` process whose database goes away and comes back, through a TCP proxy the
@@ -36,19 +35,6 @@ afterAll(async () => {
   for (const started of processes) started.child.kill('SIGKILL');
   await Promise.all(processes.map((started) => started.exited));
 });
-
-/** A TCP port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
 
 /** Asserts the process exited 1 with exactly one `ees: ...` line on stderr and no stack trace. */
 async function expectOneLineFailure(started: EesProcess, line: RegExp): Promise<void> {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, StoreOpenError } from '../../src/runtime/errors.js';
 import { openStore } from '../../src/runtime/stores.js';
@@ -10,6 +8,7 @@ import {
   uniqueSchema,
   withAdmin,
 } from '../stores/postgres-database.js';
+import { closedPort } from '../setup/ports.js';
 
 /** Whatever `openStore` rejects with. */
 async function failure(url: string): Promise<Error> {
@@ -46,14 +45,7 @@ describe('openStore with a PostgreSQL URL', () => {
   });
 
   it('reports an unreachable database in one line naming host and port, without the password', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
+    const port = await closedPort();
     const error = await failure(`postgresql://ees:hunter2@127.0.0.1:${port}/ees?schema=x`);
     expect(error).toBeInstanceOf(StoreOpenError);
     expect(error.message).toBe(

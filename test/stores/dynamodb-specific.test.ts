@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -30,6 +29,7 @@ import {
   uniqueTableName,
 } from '../setup/dynamodb-tables.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../setup/dynamodb-context.js';
+import { closedPort } from '../setup/ports.js';
 
 const endpoint = dynamoDbLocalEndpoint();
 
@@ -62,19 +62,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
     if (Date.now() > deadline) throw new Error('timed out');
     await sleep(50);
   }
-}
-
-/** A loopback port with nothing listening on it. */
-function deadPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 1);
-      });
-    });
-  });
 }
 
 describe('createDynamoDbClient', () => {
@@ -522,7 +509,7 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
     });
 
     it('an unreachable DynamoDB is STORE_UNAVAILABLE once the retries are spent', async () => {
-      const port = await deadPort();
+      const port = await closedPort();
       const severed = localClient(endpoint ?? '');
       let sever = false;
       severed.middlewareStack.add(

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseError } from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -27,6 +25,7 @@ import {
   withAdmin,
 } from './postgres-database.js';
 import { TcpProxy } from './tcp-proxy.js';
+import { closedPort } from '../setup/ports.js';
 
 const schemas: string[] = [];
 const open: PostgresStore[] = [];
@@ -101,19 +100,6 @@ async function eventually<T>(work: () => Promise<T>, ms = 10_000): Promise<T> {
       await sleep(50);
     }
   }
-}
-
-/** A TCP port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
 }
 
 describe('connection errors', () => {
