@@ -24,7 +24,13 @@ import { URL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openPostgresStore } from '../dist/stores/postgres/index.js';
-import { ENUMERATION_TARGET, enumerateOverHttp, targetNote } from './lib/enumerate.js';
+import {
+  ENUMERATION_TARGET,
+  PAGE_SIZE,
+  enumerate,
+  enumerateOverHttp,
+  targetNote,
+} from './lib/enumerate.js';
 import { startServer, stopServer } from './lib/server.js';
 import {
   CHANGESET_WORKLOAD,
@@ -52,7 +58,6 @@ const WORKLOAD = {
   writerCounts: [1, 8],
   /** The store's pool: room for 8 writers plus the indexer. */
   poolSize: 10,
-  pageSize: 1000,
   lagCommits: 200,
 };
 
@@ -145,28 +150,9 @@ async function comparePhases(store, schema, heads, writers, seconds) {
   }
 }
 
-/** Reads the whole enumeration from checkpoint 0 in pages, checking it is gapless. */
-async function enumerate(store) {
-  const started = performance.now();
-  let checkpoint = 0;
-  for (;;) {
-    const page = await store.readGlobal(checkpoint, WORKLOAD.pageSize);
-    if (page.length === 0) break;
-    for (const changeset of page) {
-      if (changeset.checkpoint !== checkpoint) {
-        throw new Error(`checkpoint ${changeset.checkpoint} where ${checkpoint} was expected`);
-      }
-      checkpoint++;
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    changesets: checkpoint,
-    page_size: WORKLOAD.pageSize,
-    seconds: Math.round(seconds * 1000) / 1000,
-    changesets_per_second: Math.round(checkpoint / seconds),
-  };
-}
+/** Reads the whole enumeration at the store level, in pages, checking it is gapless. */
+const enumerateStore = (store) =>
+  enumerate((checkpoint) => store.readGlobal(checkpoint, PAGE_SIZE));
 
 /**
  * Commits one changeset at a time to a new stream and measures how long after the commit is
@@ -174,7 +160,7 @@ async function enumerate(store) {
  * so commit k gets the checkpoint right after everything already indexed.
  */
 async function enumerationLag(store) {
-  let next = (await enumerate(store)).changesets;
+  let next = (await enumerateStore(store)).changesets;
   const lags = [];
   for (let k = 0; k < WORKLOAD.lagCommits; k++) {
     const id = `lag-${k}`;
@@ -315,7 +301,7 @@ async function main() {
       });
     }
     await store.indexNow();
-    const enumeration = await enumerate(store);
+    const enumeration = await enumerateStore(store);
     const httpEnumeration = await enumerateThroughServer(schema);
     const lag = await enumerationLag(store);
 

@@ -7,19 +7,18 @@ const { fetch } = globalThis;
 export const PAGE_SIZE = 1000;
 
 /**
- * Pages through `GET /changesets` from checkpoint 0 to the end, one page after another, and
- * checks that the checkpoints run gapless. Resolves with how many changesets it read, how long
- * it took, and the rate.
+ * Reads the whole enumeration from checkpoint 0, one page after another, checking that the
+ * checkpoints run gapless. `readPage(checkpoint)` returns the changesets (with `checkpoint`)
+ * from there on, at most `PAGE_SIZE`. Resolves with how many changesets it read, how long it
+ * took, and the rate.
  */
-export async function enumerateOverHttp(url) {
+export async function enumerate(readPage) {
   const started = performance.now();
   let checkpoint = 0;
   for (;;) {
-    const response = await fetch(`${url}/changesets?checkpoint=${checkpoint}&limit=${PAGE_SIZE}`);
-    if (response.status !== 200) throw new Error(`GET /changesets answered ${response.status}`);
-    const page = await response.json();
-    if (page.changesets.length === 0) break;
-    for (const changeset of page.changesets) {
+    const page = await readPage(checkpoint);
+    if (page.length === 0) break;
+    for (const changeset of page) {
       if (changeset.checkpoint !== checkpoint) {
         throw new Error(`checkpoint ${changeset.checkpoint} where ${checkpoint} was expected`);
       }
@@ -34,6 +33,14 @@ export async function enumerateOverHttp(url) {
     changesets_per_second: Math.round(checkpoint / seconds),
   };
 }
+
+/** The same through `GET /changesets` of the server at `url`. */
+export const enumerateOverHttp = (url) =>
+  enumerate(async (checkpoint) => {
+    const response = await fetch(`${url}/changesets?checkpoint=${checkpoint}&limit=${PAGE_SIZE}`);
+    if (response.status !== 200) throw new Error(`GET /changesets answered ${response.status}`);
+    return (await response.json()).changesets;
+  });
 
 /** The enumeration's target rate over HTTP, on SQLite and on PostgreSQL alike. */
 export const ENUMERATION_TARGET = 100_000;
