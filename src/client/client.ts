@@ -2,7 +2,7 @@ import { EesClientError } from './errors.js';
 import type { SubscriptionOptions } from './subscription.js';
 import { follow } from './subscription.js';
 import type { Fetch, Transport } from './transport.js';
-import { requestJson, streamPath } from './transport.js';
+import { requestJson, send, streamPath } from './transport.js';
 import type {
   ChangesetMessage,
   CommitInput,
@@ -26,6 +26,7 @@ import type {
   WireStatistics,
 } from './wire.js';
 import {
+  NEXT_CHECKPOINT_HEADER,
   fromWireChangesetMessage,
   fromWireCommitResult,
   fromWireEvent,
@@ -239,13 +240,47 @@ export class EventStoreClient {
   async *enumerate(
     options: EnumerateOptions = {},
   ): AsyncGenerator<GlobalChangeset, void, undefined> {
-    let checkpoint = options.from ?? 0;
     const limit = options.pageSize ?? DEFAULT_ENUMERATION_PAGE_SIZE;
-    for (;;) {
-      const page = await this.readGlobal({ checkpoint, limit });
-      if (page.changesets.length === 0) return;
-      yield* page.changesets;
-      checkpoint = page.nextCheckpoint;
+    const cancel = new AbortController();
+    const pageAt = (checkpoint: number): Promise<Response> => {
+      const response = send(this.transport, '/changesets', {
+        query: { checkpoint, limit },
+        signal: cancel.signal,
+      });
+      // Handled here so that a read-ahead failing while the loop is busy is no unhandled
+      // rejection; awaiting it below still throws.
+      response.catch(() => undefined);
+      return response;
+    };
+    let checkpoint = options.from ?? 0;
+    let pending = pageAt(checkpoint);
+    try {
+      for (;;) {
+        const response = await pending;
+        // The server names the next page's start in a header, ahead of this page's body: asking
+        // for it now lets the server produce it while this one is parsed and consumed.
+        const ahead = Number(response.headers.get(NEXT_CHECKPOINT_HEADER) ?? Number.NaN);
+        const readAhead =
+          Number.isSafeInteger(ahead) && ahead > checkpoint ? pageAt(ahead) : undefined;
+        const page = fromWireGlobalPage((await response.json()) as WireGlobalPage);
+        if (page.changesets.length === 0) return;
+        if (readAhead !== undefined && ahead === page.nextCheckpoint) {
+          pending = readAhead;
+        } else {
+          // A server without the header (or one whose header disagrees with its body): the
+          // body's next_checkpoint decides, still asked for before this page is consumed.
+          void readAhead?.then(
+            (early) => early.body?.cancel(),
+            () => undefined,
+          );
+          pending = pageAt(page.nextCheckpoint);
+        }
+        yield* page.changesets;
+        checkpoint = page.nextCheckpoint;
+      }
+    } finally {
+      // The loop ended early (break, return, throw) or the enumeration did: drop the read-ahead.
+      cancel.abort();
     }
   }
 

@@ -47,6 +47,34 @@ export interface JsonRequest {
   readonly method?: 'GET' | 'POST';
   readonly query?: Query;
   readonly body?: unknown;
+  /** Cancels the request, and the reading of its body. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Sends a request and returns its response once the status and headers are in, the body still
+ * unread.
+ *
+ * @throws EesClientError (or a subclass) for any non-2xx response; whatever `fetch` throws
+ * for a network failure, unwrapped.
+ */
+export async function send(
+  transport: Transport,
+  path: string,
+  request: JsonRequest = {},
+): Promise<Response> {
+  const response = await transport.fetch(urlOf(transport, path, request.query), {
+    method: request.method ?? 'GET',
+    headers: {
+      accept: 'application/json',
+      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...transport.headers,
+    },
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
+  if (!response.ok) throw await errorFromResponse(response);
+  return response;
 }
 
 /**
@@ -60,15 +88,5 @@ export async function requestJson<T>(
   path: string,
   request: JsonRequest = {},
 ): Promise<T> {
-  const response = await transport.fetch(urlOf(transport, path, request.query), {
-    method: request.method ?? 'GET',
-    headers: {
-      accept: 'application/json',
-      ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...transport.headers,
-    },
-    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-  });
-  if (!response.ok) throw await errorFromResponse(response);
-  return (await response.json()) as T;
+  return (await (await send(transport, path, request)).json()) as T;
 }

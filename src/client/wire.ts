@@ -49,6 +49,13 @@ export interface WireEvents {
   readonly events: { readonly id: number; readonly data: JsonObject }[];
 }
 
+/**
+ * The header of `GET /changesets` that repeats the body's `next_checkpoint` ahead of the body
+ * (the server's `NEXT_CHECKPOINT_HEADER`; the client keeps its own copy to stay free of server
+ * code).
+ */
+export const NEXT_CHECKPOINT_HEADER = 'EES-Next-Checkpoint';
+
 export interface WireGlobalPage {
   readonly checkpoint: number;
   readonly limit: number;

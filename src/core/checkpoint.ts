@@ -11,3 +11,9 @@ export const nextCheckpoint = (
   const last = page.at(-1);
   return last === undefined ? requested : last.checkpoint + 1;
 };
+
+/**
+ * The response header of `GET /changesets` that repeats the body's `next_checkpoint`: it
+ * arrives before the body, so a reader can ask for the next page while this one still loads.
+ */
+export const NEXT_CHECKPOINT_HEADER = 'EES-Next-Checkpoint';

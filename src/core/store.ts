@@ -4,6 +4,7 @@ import type {
   Changeset,
   Checkpoint,
   IndexedChangeset,
+  IndexedChangesetText,
   JsonObject,
   Range,
   StreamEvent,
@@ -72,6 +73,14 @@ export interface EventStore {
   /** Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. */
   readGlobal(checkpoint: Checkpoint, limit: number): Promise<IndexedChangeset[]>;
 
+  /**
+   * The same page as `readGlobal`, with events and metadata as the JSON text they are stored
+   * as, so that serving a page does not parse and re-serialise every event. Stores that keep
+   * JSON text implement it; for the others, `readGlobalText` below serialises what `readGlobal`
+   * returns.
+   */
+  readGlobalText?(checkpoint: Checkpoint, limit: number): Promise<IndexedChangesetText[]>;
+
   readProjection(name: string): Promise<ProjectionState | undefined>;
 
   /**
@@ -126,3 +135,27 @@ export async function commitChangeset(
       );
   }
 }
+
+/** An enumerated changeset with its events and metadata serialised. */
+export const toChangesetText = ({
+  events,
+  metadata,
+  ...rest
+}: IndexedChangeset): IndexedChangesetText => ({
+  ...rest,
+  eventsJson: JSON.stringify(events),
+  metadataJson: JSON.stringify(metadata),
+});
+
+/**
+ * A page of the enumeration as text: the store's own `readGlobalText` where it has one,
+ * otherwise `readGlobal`'s page serialised.
+ */
+export const readGlobalText = async (
+  store: EventStore,
+  checkpoint: Checkpoint,
+  limit: number,
+): Promise<IndexedChangesetText[]> =>
+  store.readGlobalText !== undefined
+    ? store.readGlobalText(checkpoint, limit)
+    : (await store.readGlobal(checkpoint, limit)).map(toChangesetText);

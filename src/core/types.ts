@@ -29,6 +29,18 @@ export interface Changeset {
 /** A changeset that the global enumeration has reached. */
 export type IndexedChangeset = Changeset & { readonly checkpoint: Checkpoint };
 
+/**
+ * An enumerated changeset whose events and metadata are left as JSON text, exactly as
+ * `JSON.stringify` writes the parsed values, for readers that pass them on without looking
+ * inside (the enumeration over HTTP, the changeset push channel).
+ */
+export type IndexedChangesetText = Omit<IndexedChangeset, 'events' | 'metadata'> & {
+  /** `JSON.stringify(events)`. */
+  readonly eventsJson: string;
+  /** `JSON.stringify(metadata)`. */
+  readonly metadataJson: string;
+};
+
 /** One event of a stream with its position. */
 export interface StreamEvent {
   readonly changesetId: number;

@@ -1,4 +1,5 @@
 import type { EventStore, StoreCapabilities } from '../core/index.js';
+import { readGlobalText } from '../core/index.js';
 
 /**
  * Memoises an asynchronous resource: the first call opens it, later calls share that promise.
@@ -35,6 +36,7 @@ export function deferredStore(
     readChangesets: async (streamId, range) => (await store()).readChangesets(streamId, range),
     readEvents: async (streamId, range) => (await store()).readEvents(streamId, range),
     readGlobal: async (checkpoint, limit) => (await store()).readGlobal(checkpoint, limit),
+    readGlobalText: async (checkpoint, limit) => readGlobalText(await store(), checkpoint, limit),
     readProjection: async (name) => (await store()).readProjection(name),
     writeProjection: async (name, next, previous) =>
       (await store()).writeProjection(name, next, previous),

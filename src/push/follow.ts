@@ -1,4 +1,10 @@
-import type { Checkpoint, EventStore, IndexedChangeset } from '../core/index.js';
+import type {
+  Checkpoint,
+  EventStore,
+  IndexedChangeset,
+  IndexedChangesetText,
+} from '../core/index.js';
+import { readGlobalText } from '../core/index.js';
 import { watchChanges } from './changes.js';
 
 /** Read through a call: TypeScript would otherwise keep its narrowing across awaits. */
@@ -22,18 +28,34 @@ export interface FollowOptions {
  * enumeration, so it resumes from any checkpoint and never skips or repeats one. It reads only
  * when the consumer asks for more, so a slow consumer makes it wait rather than buffer.
  */
-export async function* followGlobal(
+export const followGlobal = (
   store: EventStore,
   checkpoint: Checkpoint,
   options: FollowOptions,
-): AsyncGenerator<IndexedChangeset> {
+): AsyncGenerator<IndexedChangeset> =>
+  follow(store, checkpoint, options, (next, limit) => store.readGlobal(next, limit));
+
+/** `followGlobal` with each changeset's events and metadata as stored JSON text. */
+export const followGlobalText = (
+  store: EventStore,
+  checkpoint: Checkpoint,
+  options: FollowOptions,
+): AsyncGenerator<IndexedChangesetText> =>
+  follow(store, checkpoint, options, (next, limit) => readGlobalText(store, next, limit));
+
+async function* follow<T extends { readonly checkpoint: Checkpoint }>(
+  store: EventStore,
+  checkpoint: Checkpoint,
+  options: FollowOptions,
+  readPage: (checkpoint: Checkpoint, limit: number) => Promise<readonly T[]>,
+): AsyncGenerator<T> {
   const { signal, pageSize, pollIntervalMs } = options;
   const changes = watchChanges(store, undefined);
   try {
     let next = checkpoint;
     while (!signal.aborted) {
       changes.reset();
-      const page = await store.readGlobal(next, pageSize);
+      const page = await readPage(next, pageSize);
       for (const changeset of page) {
         // Checked again: the signal may have aborted while the read was in flight.
         if (isAborted(signal)) return;

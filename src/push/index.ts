@@ -2,8 +2,13 @@
 // store, resume anywhere) and the SNS FIFO publisher used on AWS.
 export { watchChanges } from './changes.js';
 export type { ChangeWatch } from './changes.js';
-export { followGlobal, followStream } from './follow.js';
+export { followGlobal, followGlobalText, followStream } from './follow.js';
 export type { FollowOptions } from './follow.js';
-export { changesetMessage, eventMessages, resumeAfter } from './messages.js';
+export {
+  changesetMessage,
+  enumeratedChangesetJson,
+  eventMessages,
+  resumeAfter,
+} from './messages.js';
 export type { PushMessage, ResumePoint } from './messages.js';
 export * from './sns/index.js';

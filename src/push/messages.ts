@@ -1,4 +1,4 @@
-import type { IndexedChangeset } from '../core/index.js';
+import type { IndexedChangeset, IndexedChangesetText } from '../core/index.js';
 import { parseNonNegativeInteger } from '../core/index.js';
 
 /** One Server-Sent Events message. */
@@ -8,17 +8,19 @@ export interface PushMessage {
   readonly data: string;
 }
 
+/**
+ * A changeset in the enumeration's JSON shape (`stream_id`, `changeset_id`, `events`,
+ * `metadata`, `checkpoint`), built around the stored JSON text of its events and metadata: the
+ * characters `JSON.stringify` would write for the parsed changeset, without parsing it.
+ */
+export const enumeratedChangesetJson = (changeset: IndexedChangesetText): string =>
+  `{"stream_id":${JSON.stringify(changeset.streamId)},"changeset_id":${changeset.changesetId},"events":${changeset.eventsJson},"metadata":${changeset.metadataJson},"checkpoint":${changeset.checkpoint}}`;
+
 /** A changeset as both changeset channels send it: the enumeration's shape. */
-export const changesetMessage = (changeset: IndexedChangeset, id: string): PushMessage => ({
+export const changesetMessage = (changeset: IndexedChangesetText, id: string): PushMessage => ({
   id,
   event: 'changeset',
-  data: JSON.stringify({
-    stream_id: changeset.streamId,
-    changeset_id: changeset.changesetId,
-    events: changeset.events,
-    metadata: changeset.metadata,
-    checkpoint: changeset.checkpoint,
-  }),
+  data: enumeratedChangesetJson(changeset),
 });
 
 /**

@@ -327,19 +327,67 @@ describe('readGlobal and enumerate', () => {
     expect(all).toEqual(Array.from({ length: before + 8 }, (_, index) => index));
   });
 
-  it('stops reading when the loop breaks', async () => {
-    const requests: string[] = [];
+  it('asks for the next page while the loop still consumes this one', async () => {
+    const requested: number[] = [];
+    const recording = createClient({
+      url: server.url,
+      fetch: (input, init) => {
+        requested.push(Number(new URL(input).searchParams.get('checkpoint')));
+        return fetch(input, init);
+      },
+    });
+    const seen: number[] = [];
+    for await (const changeset of recording.enumerate({ pageSize: 3 })) {
+      // By the first changeset of a page, the next page has been asked for.
+      if (changeset.checkpoint % 3 === 0) {
+        expect(requested.at(-1)).toBe(Math.min(changeset.checkpoint + 3, before + 8));
+      }
+      seen.push(changeset.checkpoint);
+    }
+    expect(seen).toEqual(Array.from({ length: before + 8 }, (_, index) => index));
+    // One request per page, the empty one at the end included, and none twice.
+    expect(requested).toEqual(
+      Array.from({ length: Math.ceil((before + 8) / 3) + 1 }, (_, page) =>
+        Math.min(page * 3, before + 8),
+      ),
+    );
+  });
+
+  it('reads every page, one after another, from a server without the header', async () => {
+    const requested: number[] = [];
+    const older = createClient({
+      url: server.url,
+      fetch: async (input, init) => {
+        requested.push(Number(new URL(input).searchParams.get('checkpoint')));
+        const response = await fetch(input, init);
+        const headers = new Headers(response.headers);
+        headers.delete('ees-next-checkpoint');
+        return new Response(response.body, { status: response.status, headers });
+      },
+    });
+    const seen: number[] = [];
+    for await (const changeset of older.enumerate({ from: before, pageSize: 3 })) {
+      seen.push(changeset.checkpoint);
+    }
+    expect(seen).toEqual(Array.from({ length: 8 }, (_, index) => before + index));
+    expect(requested).toEqual([before, before + 3, before + 6, before + 8]);
+  });
+
+  it('stops reading when the loop breaks, and cancels the page read ahead', async () => {
+    const requests: { checkpoint: number; signal: AbortSignal | undefined }[] = [];
     const counting = createClient({
       url: server.url,
       fetch: (input, init) => {
-        requests.push(input);
+        const checkpoint = Number(new URL(input).searchParams.get('checkpoint'));
+        requests.push({ checkpoint, signal: init?.signal ?? undefined });
         return fetch(input, init);
       },
     });
     for await (const changeset of counting.enumerate({ pageSize: 2 })) {
       if (changeset.checkpoint === 2) break;
     }
-    expect(requests).toHaveLength(2);
+    expect(requests.map((request) => request.checkpoint)).toEqual([0, 2, 4]);
+    expect(requests.at(-1)?.signal?.aborted).toBe(true);
   });
 });
 

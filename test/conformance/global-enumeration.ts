@@ -1,6 +1,11 @@
 import { describe, expect } from 'vitest';
-import { NEW_STREAM, nextCheckpoint } from '../../src/core/index.js';
-import type { Changeset, IndexedChangeset } from '../../src/core/index.js';
+import {
+  NEW_STREAM,
+  nextCheckpoint,
+  readGlobalText,
+  toChangesetText,
+} from '../../src/core/index.js';
+import type { Changeset, IndexedChangeset, JsonObject } from '../../src/core/index.js';
 import {
   afterChangeset,
   commitEvents,
@@ -130,6 +135,32 @@ export function testGlobalEnumeration({ test }: SuiteContext): void {
       const after = await readEnumeration(sut);
       expect(after.slice(0, before.length)).toEqual(before);
       expect(after.slice(before.length).map((c) => [c.streamId, c.checkpoint])).toEqual([['d', 8]]);
+    });
+
+    test('the enumeration as stored text is the enumeration serialised, character for character', async (sut) => {
+      // JSON that a careless text path would change: escapes, non-ASCII, a lone surrogate,
+      // `__proto__` as a key, exponents and negative zero, deep nesting, empty containers.
+      const tricky = JSON.parse(
+        '{"quote":"\\"\\\\/\\b\\f\\n\\r\\t","unicode":"é€😀\\u2028\\ud800","__proto__":{"x":1},' +
+          '"numbers":[1e21,1.5e-7,-0,0.1,9007199254740993,-12.50],"nested":{"a":[[[]],{}]},"empty":""}',
+      ) as JsonObject;
+      await interleave(sut);
+      await commitEvents(sut.store, 'tricky', NEW_STREAM, [tricky, { second: [tricky] }], {
+        note: 'ünïcode \u0000 metadata',
+        tricky,
+      });
+      await sut.settle?.();
+      const parsed = await readEnumeration(sut);
+      expect(parsed).toHaveLength(9);
+      for (const limit of [1, 4, 100]) {
+        const text = [];
+        for (let checkpoint = 0; checkpoint < parsed.length; checkpoint += limit) {
+          const page = await readGlobalText(sut.store, checkpoint, limit);
+          expect(page.length).toBeLessThanOrEqual(limit);
+          text.push(...page);
+        }
+        expect(text).toEqual(parsed.map(toChangesetText));
+      }
     });
   });
 }

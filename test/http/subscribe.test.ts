@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, Expectation, JsonObject } from '../../src/core/index.js';
-import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
+import { NEW_STREAM, commitChangeset, readGlobalText } from '../../src/core/index.js';
 import { createApp } from '../../src/http/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import type { SseFrame } from './sse-reader.js';
@@ -25,6 +25,10 @@ describe('push over Server-Sent Events', () => {
       readGlobal: (checkpoint, limit) => {
         readPages++;
         return sqlite.readGlobal(checkpoint, limit);
+      },
+      readGlobalText: (checkpoint, limit) => {
+        readPages++;
+        return readGlobalText(sqlite, checkpoint, limit);
       },
     };
     const shutdown = new AbortController();

@@ -1,11 +1,12 @@
 import type { Context, Next } from 'hono';
-import type { IndexedChangeset } from '../../core/index.js';
-import { errors, parsePage, parseStreamRange } from '../../core/index.js';
+import type { IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
+import { errors, parsePage, parseStreamRange, toChangesetText } from '../../core/index.js';
 import type { PushMessage, ResumePoint } from '../../push/index.js';
 import {
   changesetMessage,
   eventMessages,
   followGlobal,
+  followGlobalText,
   followStream,
   resumeAfter,
 } from '../../push/index.js';
@@ -45,14 +46,21 @@ async function* eventsOf(
 }
 
 async function* changesetsOf(
-  changesets: AsyncIterable<IndexedChangeset>,
-  idOf: (changeset: IndexedChangeset) => number,
+  changesets: AsyncIterable<IndexedChangesetText>,
+  idOf: (changeset: IndexedChangesetText) => number,
 ): AsyncGenerator<PushMessage> {
   for await (const changeset of changesets) yield changesetMessage(changeset, `${idOf(changeset)}`);
 }
 
-const byCheckpoint = (changeset: IndexedChangeset) => changeset.checkpoint;
-const byChangesetId = (changeset: IndexedChangeset) => changeset.changesetId;
+/** A stream's changesets serialised for `changesetsOf`. */
+async function* asText(
+  changesets: AsyncIterable<IndexedChangeset>,
+): AsyncGenerator<IndexedChangesetText> {
+  for await (const changeset of changesets) yield toChangesetText(changeset);
+}
+
+const byCheckpoint = (changeset: { readonly checkpoint: number }) => changeset.checkpoint;
+const byChangesetId = (changeset: { readonly changesetId: number }) => changeset.changesetId;
 
 /** Hands the request on to the JSON route unless it asks for an event stream. */
 const eventStreamOnly =
@@ -91,7 +99,7 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
         'a checkpoint',
       );
       return streamMessages(c, push, (signal) =>
-        changesetsOf(followGlobal(store, start.position, follow(signal)), byCheckpoint),
+        changesetsOf(followGlobalText(store, start.position, follow(signal)), byCheckpoint),
       );
     }),
   );
@@ -128,7 +136,10 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
         'a changeset id',
       );
       return streamMessages(c, push, (signal) =>
-        changesetsOf(followStream(store, streamId, start.position, follow(signal)), byChangesetId),
+        changesetsOf(
+          asText(followStream(store, streamId, start.position, follow(signal))),
+          byChangesetId,
+        ),
       );
     }),
   );

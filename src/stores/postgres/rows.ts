@@ -1,9 +1,23 @@
-import type { Changeset, IndexedChangeset, JsonObject } from '../../core/index.js';
+import type {
+  Changeset,
+  IndexedChangeset,
+  IndexedChangesetText,
+  JsonObject,
+} from '../../core/index.js';
 import type { SchemaName } from './schema-name.js';
 
 /** The columns every changeset read selects, in `ChangesetRow`'s shape. `seq` stays inside. */
 export const CHANGESET_COLUMNS =
   'checkpoint, stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events';
+
+/**
+ * The same columns with the `json` ones cast to `text`: `json` keeps the text it was given,
+ * which `JSON.stringify` wrote, so it reaches the reader without being parsed.
+ */
+export const CHANGESET_TEXT_COLUMNS = CHANGESET_COLUMNS.replace(
+  'metadata, events',
+  'metadata::text AS metadata, events::text AS events',
+);
 
 /** The same columns of the table aliased `alias`. */
 export const changesetColumnsOf = (alias: string): string =>
@@ -49,4 +63,30 @@ export function toIndexedChangeset(row: ChangesetRow): IndexedChangeset {
   const { checkpoint } = row;
   if (checkpoint === null) throw new Error('The global enumeration returned an unindexed row');
   return { ...toChangeset(row), checkpoint };
+}
+
+/** A `changesets` row read with `CHANGESET_TEXT_COLUMNS`. */
+export type ChangesetTextRow = Omit<ChangesetRow, 'metadata' | 'events'> & {
+  readonly metadata: string;
+  readonly events: string;
+};
+
+/** A changeset of the global enumeration with its JSON columns as text. */
+export function toIndexedChangesetText({
+  checkpoint,
+  metadata,
+  events,
+  ...row
+}: ChangesetTextRow): IndexedChangesetText {
+  if (checkpoint === null) throw new Error('The global enumeration returned an unindexed row');
+  return {
+    streamId: row.stream_id,
+    changesetId: row.changeset_id,
+    firstEventId: row.first_event_id,
+    lastEventId: row.last_event_id,
+    timestamp: row.timestamp,
+    metadataJson: metadata,
+    eventsJson: events,
+    checkpoint,
+  };
 }

@@ -68,10 +68,10 @@ export function prepareCommit(
 ): (requests: readonly CommitRequest[]) => CommitOutcome[] {
   const headOf = prepareStreamHead(db);
   const forthcoming = {
-    changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset),
-    event: db.prepare<[string, number], ChangesetRow>(forthcomingSql.event),
+    changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset).raw(),
+    event: db.prepare<[string, number], ChangesetRow>(forthcomingSql.event).raw(),
   };
-  const insert = db.prepare<InsertParams, ChangesetRow>(insertChangesetSql);
+  const insert = db.prepare<InsertParams, ChangesetRow>(insertChangesetSql).raw();
 
   const commit = db.transaction((request: CommitRequest): CommitResult => {
     const { streamId, expectation } = request;

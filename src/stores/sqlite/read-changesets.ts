@@ -26,7 +26,7 @@ export function prepareReadChangesets(
   db: Database,
 ): (streamId: string, range: Range) => Changeset[] | undefined {
   const headOf = prepareStreamHead(db);
-  const select = db.prepare<RangeParams, ChangesetRow>(readChangesetsSql);
+  const select = db.prepare<RangeParams, ChangesetRow>(readChangesetsSql).raw();
   const read = db.transaction((streamId: string, range: Range): Changeset[] | undefined => {
     const rows = select.all({
       streamId,

@@ -45,7 +45,7 @@ export function prepareReadEvents(
   db: Database,
 ): (streamId: string, range: Range) => StreamEvent[] | undefined {
   const headOf = prepareStreamHead(db);
-  const select = db.prepare<RangeParams, ChangesetRow>(readEventsSql);
+  const select = db.prepare<RangeParams, ChangesetRow>(readEventsSql).raw();
   const read = db.transaction((streamId: string, range: Range): StreamEvent[] | undefined => {
     const rows = select.all({
       streamId,

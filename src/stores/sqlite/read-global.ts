@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import type { Checkpoint, IndexedChangeset } from '../../core/index.js';
+import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { CHANGESET_COLUMNS, toChangeset, toChangesetText } from './rows.js';
 
 /**
  * A rowid range scan. Checkpoints are assigned under the write lock and become visible only
@@ -15,10 +15,17 @@ export const readGlobalSql = `
   LIMIT ?
 `;
 
-/** Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. */
-export function prepareReadGlobal(
-  db: Database,
-): (checkpoint: Checkpoint, limit: number) => IndexedChangeset[] {
-  const select = db.prepare<[Checkpoint, number], ChangesetRow>(readGlobalSql);
-  return (checkpoint, limit) => select.all(checkpoint, limit).map(toChangeset);
+/**
+ * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order: parsed
+ * (`read`) or with their JSON columns as stored (`readText`).
+ */
+export function prepareReadGlobal(db: Database): {
+  read: (checkpoint: Checkpoint, limit: number) => IndexedChangeset[];
+  readText: (checkpoint: Checkpoint, limit: number) => IndexedChangesetText[];
+} {
+  const select = db.prepare<[Checkpoint, number], ChangesetRow>(readGlobalSql).raw();
+  return {
+    read: (checkpoint, limit) => select.all(checkpoint, limit).map(toChangeset),
+    readText: (checkpoint, limit) => select.all(checkpoint, limit).map(toChangesetText),
+  };
 }
