@@ -19,6 +19,8 @@ import { subscribeRoutes } from './routes/subscribe.js';
 import { versionRoute } from './routes/version.js';
 import type { PushSettings } from './sse.js';
 import { DEFAULT_PUSH_SETTINGS, subscriberSlots } from './sse.js';
+import type { CorsOptions } from './cors.js';
+import { cors } from './cors.js';
 
 export interface AppOptions {
   readonly store: EventStore;
@@ -38,6 +40,8 @@ export interface AppOptions {
   readonly auth?: AuthOptions;
   /** How `GET /health/ready` probes the store. */
   readonly health?: Partial<HealthSettings>;
+  /** Web origins allowed to call the API from a browser; none by default. */
+  readonly cors?: CorsOptions;
 }
 
 /**
@@ -71,7 +75,11 @@ export function createApp(options: AppOptions): OpenAPIHono {
   };
   const app = new OpenAPIHono();
 
-  // In this order: cheap checks on the request line, then the token, then the stream id.
+  // In this order: CORS (a preflight carries no token), cheap checks on the request line, then
+  // the token, then the stream id.
+  if (options.cors !== undefined && options.cors.origins.length > 0) {
+    app.use('*', cors(options.cors));
+  }
   app.use('*', limitUrlLength(limits.maxUrlBytes));
   const auth = options.auth?.tokens.length === 0 ? undefined : options.auth;
   if (auth !== undefined) {

@@ -1,6 +1,6 @@
-import type { Limits } from '../http/index.js';
+import type { CorsOptions, Limits } from '../http/index.js';
 import { ConfigError } from '../runtime/errors.js';
-import type { Setting } from '../runtime/settings.js';
+import type { Config, Setting } from '../runtime/settings.js';
 import { SETTINGS } from '../runtime/settings.js';
 
 /**
@@ -12,6 +12,8 @@ export const LAMBDA_ENV = {
   tableName: 'EES_TABLE_NAME',
   /** API: what `GET /version` answers; the package's version, set at deployment. */
   version: 'EES_VERSION',
+  /** API: web origins allowed to call it from a browser, as `ees serve` reads them. */
+  corsOrigins: 'EES_CORS_ORIGINS',
   /** Publisher: the FIFO topic of changesets. */
   changesetsTopicArn: 'EES_CHANGESETS_TOPIC_ARN',
   /** Publisher: the FIFO topic of events. */
@@ -26,6 +28,8 @@ export interface TableSettings {
 
 export interface ApiSettings extends TableSettings {
   readonly version: string;
+  /** `EES_CORS_ORIGINS`, read as `ees serve` reads it; none when unset. */
+  readonly cors: CorsOptions;
   /** Only what the environment sets; the app's defaults fill in the rest. */
   readonly limits: Partial<Limits>;
 }
@@ -46,16 +50,20 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-/** A limit from the same variable and with the same rules as `ees serve` (`EES_MAX_PAGE_SIZE` ...). */
-function limit(env: Env, key: keyof Limits): number | undefined {
-  const setting = SETTINGS.find((candidate: Setting) => candidate.key === key);
+/**
+ * A setting of `ees serve` from the same variable and with the same rules
+ * (`EES_MAX_PAGE_SIZE` ...); `undefined` when the variable is unset or empty.
+ */
+function fromServeSetting<K extends keyof Config>(env: Env, key: K): Config[K] | undefined {
+  const setting = SETTINGS.find((candidate: Setting) => candidate.key === key) as
+    Setting<K> | undefined;
   const raw = setting === undefined ? undefined : env[setting.env];
   if (setting === undefined || raw === undefined || raw === '') return undefined;
   const parsed = setting.parse(raw);
   if ('reason' in parsed) {
     throw new ConfigError(`invalid ${setting.env} value ${JSON.stringify(raw)}: ${parsed.reason}`);
   }
-  return parsed.value as number;
+  return parsed.value;
 }
 
 /**
@@ -78,14 +86,15 @@ export const tableSettings = (env: Env): TableSettings => ({
  */
 export function apiSettings(env: Env): ApiSettings {
   const limits: { -readonly [K in keyof Limits]?: number } = {};
-  const maxChangesetBytes = limit(env, 'maxChangesetBytes');
-  const maxPageSize = limit(env, 'maxPageSize');
+  const maxChangesetBytes = fromServeSetting(env, 'maxChangesetBytes');
+  const maxPageSize = fromServeSetting(env, 'maxPageSize');
   if (maxChangesetBytes !== undefined) limits.maxChangesetBytes = maxChangesetBytes;
   if (maxPageSize !== undefined) limits.maxPageSize = maxPageSize;
   return {
     ...tableSettings(env),
     version: required(env, LAMBDA_ENV.version),
     limits,
+    cors: { origins: fromServeSetting(env, 'corsOrigins') ?? [] },
   };
 }
 

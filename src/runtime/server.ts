@@ -149,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         maxSubscribers: config.maxSubscribers,
       },
       auth: { tokens, equals: timingSafeTokenEquals },
+      cors: { origins: config.corsOrigins },
       onUnexpectedError: (error) => {
         log(describeUnexpected(error));
       },

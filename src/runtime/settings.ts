@@ -1,4 +1,5 @@
 import type { ApiToken } from '../http/index.js';
+import { parseCorsOrigins } from '../http/index.js';
 import { parseTokenList } from './tokens.js';
 
 /** What `ees serve` runs with, after defaults, environment and flags are combined. */
@@ -15,6 +16,8 @@ export interface Config {
   readonly apiTokensFile: string | undefined;
   /** Serve a non-loopback address without tokens (refused otherwise). */
   readonly insecure: boolean;
+  /** Web origins allowed to call the API from a browser (`*`: any); none by default. */
+  readonly corsOrigins: readonly string[];
   readonly maxChangesetBytes: number;
   readonly maxEventsPerChangeset: number;
   readonly maxStreamIdBytes: number;
@@ -153,6 +156,16 @@ export const SETTINGS = [
     defaultText: 'false',
     description: 'Serve a non-loopback --host without API tokens (refused otherwise).',
     parse: boolean,
+  }),
+  setting({
+    key: 'corsOrigins',
+    env: 'EES_CORS_ORIGINS',
+    flag: 'cors-origins',
+    placeholder: 'origin,...',
+    defaultText: '',
+    description:
+      'Web origins whose pages may call the API from a browser (CORS), e.g. https://app.example.com, or *.',
+    parse: parseCorsOrigins,
   }),
   setting({
     key: 'maxChangesetBytes',

@@ -15,15 +15,25 @@ describe('Lambda settings', () => {
         EES_VERSION: '1.2.3',
         EES_MAX_CHANGESET_BYTES: '1000',
         EES_MAX_PAGE_SIZE: '50',
+        EES_CORS_ORIGINS: 'https://app.example.com',
       }),
     ).toEqual({
       tableName: 'events',
       version: '1.2.3',
       limits: { maxChangesetBytes: 1000, maxPageSize: 50 },
+      cors: { origins: ['https://app.example.com'] },
     });
     expect(
       apiSettings({ EES_TABLE_NAME: 'events', EES_VERSION: '1.2.3', EES_MAX_PAGE_SIZE: '' }),
-    ).toEqual({ tableName: 'events', version: '1.2.3', limits: {} });
+    ).toEqual({ tableName: 'events', version: '1.2.3', limits: {}, cors: { origins: [] } });
+  });
+
+  it('reads EES_CORS_ORIGINS under the name the CDK app sets', () => {
+    const origins = 'https://app.example.com,http://localhost:5173';
+    expect(
+      apiSettings({ EES_TABLE_NAME: 't', EES_VERSION: '1', [LAMBDA_ENV.corsOrigins]: origins })
+        .cors,
+    ).toEqual({ origins: origins.split(',') });
   });
 
   it('reads the topics of the publisher', () => {
@@ -47,6 +57,11 @@ describe('Lambda settings', () => {
       'a bad page size',
       () => apiSettings({ EES_TABLE_NAME: 't', EES_VERSION: '1', EES_MAX_PAGE_SIZE: '0' }),
       /invalid EES_MAX_PAGE_SIZE value "0"/,
+    ],
+    [
+      'a bad CORS origin',
+      () => apiSettings({ EES_TABLE_NAME: 't', EES_VERSION: '1', EES_CORS_ORIGINS: 'example.com' }),
+      /invalid EES_CORS_ORIGINS value "example.com": "example.com" is not an origin/,
     ],
     [
       'a missing topic',

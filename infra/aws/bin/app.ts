@@ -1,5 +1,6 @@
 /**
- * The CDK app: `npx cdk deploy [-c auth=iam|api-key] [-c stackName=...]` from infra/aws.
+ * The CDK app: `npx cdk deploy [-c auth=iam|api-key] [-c stackName=...] [-c corsOrigins=...]`
+ * from infra/aws.
  * Environment-agnostic: the account and region are those of the credentials at deployment.
  */
 import { App } from 'aws-cdk-lib';
@@ -14,9 +15,15 @@ if (!API_AUTH_MODES.includes(auth as ApiAuth)) {
   throw new Error(`-c auth=${auth}: expected one of ${API_AUTH_MODES.join(', ')}`);
 }
 const stackName = String(app.node.tryGetContext('stackName') ?? 'ElasticEventStore');
+// -c corsOrigins=https://app.example.com,https://admin.example.com (or *)
+const corsOrigins = String(app.node.tryGetContext('corsOrigins') ?? '')
+  .split(',')
+  .map((origin) => origin.trim())
+  .filter((origin) => origin !== '');
 
 new EventStoreStack(app, stackName, {
   auth: auth as ApiAuth,
   version: projectVersion(),
+  corsOrigins,
   description: `Elastic Event Store ${projectVersion()} (auth: ${auth})`,
 });

@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { STATISTICS_PROJECTION } from '../../../src/core/statistics.js';
+import { parseCorsOrigins } from '../../../src/http/cors-origins.js';
 import { LAMBDA_ENV } from '../../../src/lambda/settings.js';
 import { tableDefinition } from '../../../src/stores/dynamodb/create-table.js';
 import { ATTR, projectionKey } from '../../../src/stores/dynamodb/schema.js';
@@ -32,7 +33,25 @@ export interface EventStoreStackProps extends StackProps {
   readonly auth: ApiAuth;
   /** What `GET /version` answers: the event store package's version. */
   readonly version: string;
+  /**
+   * Web origins whose pages may call the API from a browser (`https://app.example.com`, or
+   * `*`). API Gateway answers their preflight requests, which carry no credentials, and the API
+   * function adds the CORS headers to its answers (`EES_CORS_ORIGINS`). None by default.
+   */
+  readonly corsOrigins?: readonly string[];
 }
+
+/** The request headers a browser page may send: the SDK's, and those of both auth modes. */
+const CORS_ALLOW_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'Last-Event-ID',
+  'X-Api-Key',
+  'X-Amz-Date',
+  'X-Amz-Security-Token',
+  'X-Amz-Content-Sha256',
+];
 
 /**
  * Retries of a stream batch before it goes to its dead-letter queue. Each retry of a failing
@@ -112,6 +131,9 @@ export class EventStoreStack extends Stack {
         `auth must be one of ${API_AUTH_MODES.join(', ')}, not ${props.auth as string}`,
       );
     }
+    const corsOrigins = props.corsOrigins ?? [];
+    const parsedOrigins = parseCorsOrigins(corsOrigins.join(','));
+    if ('reason' in parsedOrigins) throw new Error(`corsOrigins: ${parsedOrigins.reason}`);
 
     // The physical name is CloudFormation's; the functions read it from the environment.
     this.table = eventsTable(this, 'Events', tableDefinition('events'));
@@ -165,7 +187,11 @@ export class EventStoreStack extends Stack {
       memorySize: 1024,
       // API Gateway gives up after 29 seconds.
       timeout: Duration.seconds(29),
-      environment: { ...tableEnv, [LAMBDA_ENV.version]: props.version },
+      environment: {
+        ...tableEnv,
+        [LAMBDA_ENV.version]: props.version,
+        ...(corsOrigins.length === 0 ? {} : { [LAMBDA_ENV.corsOrigins]: corsOrigins.join(',') }),
+      },
     });
     const indexerFunction = fn('IndexerFunction', {
       entry: ENTRIES.indexer,
@@ -252,6 +278,17 @@ export class EventStoreStack extends Stack {
         props.auth === 'iam'
           ? { authorizationType: apigateway.AuthorizationType.IAM }
           : { apiKeyRequired: true },
+      // Preflight OPTIONS methods answered by API Gateway itself, without authorization.
+      ...(corsOrigins.length === 0
+        ? {}
+        : {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [...corsOrigins],
+              allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              maxAge: Duration.minutes(10),
+            },
+          }),
     });
     // LambdaRestApi adds an output of its own (`ApiEndpoint<hash>`); `ApiEndpoint` below replaces it.
     this.api.node.tryRemoveChild('Endpoint');

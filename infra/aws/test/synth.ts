@@ -26,6 +26,8 @@ export interface SynthOptions {
   readonly bundle: boolean;
   /** Run CDK's built-in CloudFormation validation, as `cdk synth` does (about 7 s of CPU). */
   readonly validate: boolean;
+  /** The stack's `corsOrigins`; none when left out. */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -39,7 +41,11 @@ export function synth(auth: ApiAuth, options: SynthOptions): Synthesized {
     builtinCloudFormationValidation: options.validate,
     context: { ...cdkContext, auth, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
-  const stack = new EventStoreStack(app, 'EesTest', { auth, version: projectVersion() });
+  const stack = new EventStoreStack(app, 'EesTest', {
+    auth,
+    version: projectVersion(),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+  });
   return { stack, template: Template.fromStack(stack), outdir };
 }
 

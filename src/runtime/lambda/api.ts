@@ -12,4 +12,5 @@ export const handler = createApiHandler({
   store: lambdaDynamoDbStore({ tableName: settings.tableName }),
   version: settings.version,
   limits: settings.limits,
+  cors: settings.cors,
 });
