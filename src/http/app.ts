@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono } from 'hono';
 import type { EventStore } from '../core/index.js';
 import { errors } from '../core/index.js';
 import type { AuthOptions } from './auth.js';
@@ -54,7 +54,7 @@ export interface AppOptions {
  * const response = await app.request('/version');
  * ```
  */
-export function createApp(options: AppOptions): OpenAPIHono {
+export function createApp(options: AppOptions): Hono {
   const onUnexpectedError =
     options.onUnexpectedError ??
     ((error) => {
@@ -73,7 +73,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
     },
     health: { ...DEFAULT_HEALTH_SETTINGS, ...options.health },
   };
-  const app = new OpenAPIHono();
+  const app = new Hono();
 
   // In this order: CORS (a preflight carries no token), cheap checks on the request line, then
   // the token, then the stream id.
@@ -84,11 +84,6 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const auth = options.auth?.tokens.length === 0 ? undefined : options.auth;
   if (auth !== undefined) {
     app.use('*', requireApiToken(auth));
-    app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-      type: 'http',
-      scheme: 'bearer',
-      description: 'An API token: `read` for GET endpoints, `write` also for commits.',
-    });
   }
   for (const path of STREAM_ID_PATHS) app.use(path, limitStreamId(limits.maxStreamIdBytes));
 
@@ -105,14 +100,14 @@ export function createApp(options: AppOptions): OpenAPIHono {
     register(app, deps);
   }
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Elastic Event Store',
-      version: deps.version,
-      description: 'Append-only changesets per stream, with mandatory optimistic concurrency.',
-    },
-    ...(auth === undefined ? {} : { security: [{ bearer: [] }] }),
+  // Generated on the first request for it, by a module loaded only then: the schemas behind it
+  // (zod) cost a cold start tens of milliseconds that no other request needs.
+  let document: Promise<unknown> | undefined;
+  app.get('/openapi.json', async (c) => {
+    document ??= import('./openapi/document.js').then((module) =>
+      module.openApiDocument({ version: deps.version, bearer: auth !== undefined }),
+    );
+    return c.json(await document, 200);
   });
 
   app.notFound((c) => c.json(errorBody(errors.endpointNotFound()), 404));

@@ -1,7 +1,6 @@
 import type { JsonObject } from '../core/index.js';
 import { errors } from '../core/index.js';
 import type { Limits } from './limits.js';
-import { ChangesetBody } from './schemas.js';
 
 export interface ChangesetInput {
   readonly events: JsonObject[];
@@ -43,18 +42,39 @@ function nestsDeeperThan(json: string, limit: number): boolean {
   return false;
 }
 
-const describeEventsProblem = (path: readonly PropertyKey[], value: unknown): string => {
-  if (path.length < 2) {
-    return Array.isArray(value) ? 'the array is empty' : `got ${typeOf(value)}`;
-  }
-  return `events[${String(path[1])}] is ${typeOf(Array.isArray(value) ? value[Number(path[1])] : undefined)}`;
-};
-
 const typeOf = (value: unknown): string => {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return value === undefined ? 'missing' : `a ${typeof value}`;
 };
+
+/** A JSON object: what every event and the metadata must be (not an array, not null). */
+const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The contract's shape of a commit body, `{"events": [object, ...], "metadata"?: object}`,
+ * checked in that order: the first problem found decides the error. (The OpenAPI document
+ * describes the same shape as `ChangesetBody`; a test holds the two to the same verdicts.)
+ */
+function checkShape(
+  streamId: string,
+  body: unknown,
+): { events: JsonObject[]; metadata: JsonObject } {
+  if (!isJsonObject(body)) throw errors.invalidBody(streamId);
+  const { events, metadata } = body;
+  if (events === undefined) throw errors.missingEvents(streamId);
+  if (!Array.isArray(events)) throw errors.invalidEvents(streamId, `got ${typeOf(events)}`);
+  if (events.length === 0) throw errors.invalidEvents(streamId, 'the array is empty');
+  const bad = events.findIndex((event) => !isJsonObject(event));
+  if (bad >= 0) {
+    throw errors.invalidEvents(streamId, `events[${bad}] is ${typeOf(events[bad])}`);
+  }
+  if (metadata !== undefined && !isJsonObject(metadata)) throw errors.invalidMetadata(streamId);
+  // What JSON.parse produced, checked in place: nothing is copied, so an own "__proto__" key
+  // stays an ordinary key of its event or metadata.
+  return { events: events as JsonObject[], metadata: metadata ?? {} };
+}
 
 /**
  * Parses and checks a commit's body. Every problem is a 4xx with its own error code, raised
@@ -79,23 +99,7 @@ export function parseChangesetBody(
       `objects and arrays nest more than ${MAX_BODY_NESTING} levels deep`,
     );
   }
-  const parsed = ChangesetBody.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const [field] = issue?.path ?? [];
-    const raw = body as Record<string, unknown>;
-    if (field === 'events') {
-      if (raw.events === undefined) throw errors.missingEvents(streamId);
-      throw errors.invalidEvents(streamId, describeEventsProblem(issue?.path ?? [], raw.events));
-    }
-    if (field === 'metadata') throw errors.invalidMetadata(streamId);
-    throw errors.invalidBody(streamId);
-  }
-  // What JSON.parse produced, now validated, rather than the schema's output: that rebuilds every
-  // object by assignment, which turns an own "__proto__" key into the copy's prototype, silently
-  // dropping it from the event or metadata.
-  const valid = body as { events: JsonObject[]; metadata?: JsonObject };
-  const input = { events: valid.events, metadata: valid.metadata ?? {} };
+  const input = checkShape(streamId, body);
   if (input.events.length > maxEventsPerChangeset) {
     throw errors.tooManyEvents(streamId, input.events.length, maxEventsPerChangeset);
   }

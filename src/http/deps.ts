@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import type { EventStore } from '../core/index.js';
 import type { Limits } from './limits.js';
 import type { HealthSettings } from './routes/health.js';
@@ -13,10 +13,8 @@ export interface AppDeps {
   readonly health: HealthSettings;
 }
 
-/** Each route module registers its handler and its OpenAPI description on the app. */
-export type RouteModule = (app: OpenAPIHono, deps: AppDeps) => void;
-
-export const json = <S>(schema: S, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+/**
+ * Each route module registers its handlers on the app; their OpenAPI descriptions are in
+ * `openapi/paths.ts`, loaded only when the document is asked for.
+ */
+export type RouteModule = (app: Hono, deps: AppDeps) => void;

@@ -19,6 +19,7 @@ import type {
   StreamHead,
 } from '../../src/core/index.js';
 import type { FeatureSuite, StoreUnderTest } from './harness.js';
+import { FC_SEED } from '../setup/fast-check.js';
 
 /*
  * Model-based test: random sequences of commits and reads run against the store and against a
@@ -39,7 +40,7 @@ import type { FeatureSuite, StoreUnderTest } from './harness.js';
  *   EES_FC_SEED=<seed> EES_FC_PATH=<path> EES_FC_REPLAY_PATH=<replayPath> npx vitest run ...
  */
 
-const SEED = Number(process.env.EES_FC_SEED ?? 20261127);
+const SEED = FC_SEED;
 const RUNS = Number(process.env.EES_MODEL_RUNS ?? 15);
 const PATH = process.env.EES_FC_PATH;
 const REPLAY_PATH = process.env.EES_FC_REPLAY_PATH;

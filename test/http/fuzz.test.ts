@@ -19,6 +19,7 @@ import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import type { EesProcess } from '../runtime/cli-process.js';
 import { listeningUrl, runEes } from '../runtime/cli-process.js';
+import { FC_SEED } from '../setup/fast-check.js';
 
 /*
  * Property-based fuzzing of the HTTP API: random requests that mix valid and invalid methods,
@@ -36,7 +37,7 @@ import { listeningUrl, runEes } from '../runtime/cli-process.js';
  *   EES_FC_SEED=<seed> EES_FC_PATH=<path> npx vitest run test/http/fuzz.test.ts -t '<test name>'
  */
 
-const SEED = Number(process.env.EES_FC_SEED ?? 20261127);
+const SEED = FC_SEED;
 /** Runs per in-process target; the real server gets a quarter of them. */
 const RUNS = Number(process.env.EES_FUZZ_RUNS ?? 300);
 const SERVER_RUNS = Math.max(20, Math.ceil(RUNS / 4));

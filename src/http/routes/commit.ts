@@ -1,37 +1,8 @@
-import { createRoute } from '@hono/zod-openapi';
 import { commitChangeset, errors, parseExpectation } from '../../core/index.js';
 import { parseChangesetBody } from '../commit-body.js';
 import type { RouteModule } from '../deps.js';
-import { json } from '../deps.js';
 import { errorBody } from '../errors.js';
 import { limitBodyBytes } from '../request-limits.js';
-import {
-  ChangesetBody,
-  CommitQuery,
-  CommitResponse,
-  ConflictResponse,
-  ErrorResponse,
-  StreamIdParam,
-} from '../schemas.js';
-
-const route = createRoute({
-  method: 'post',
-  path: '/streams/{stream_id}',
-  summary: 'Commit a changeset',
-  description:
-    'Appends a changeset if the stream ends where the writer expects. Without an expectation the stream must not exist yet.',
-  request: {
-    params: StreamIdParam,
-    query: CommitQuery,
-    body: { required: true, content: { 'application/json': { schema: ChangesetBody } } },
-  },
-  responses: {
-    200: json(CommitResponse, 'Committed.'),
-    400: json(ErrorResponse, 'Invalid expectation, body or stream id.'),
-    409: json(ConflictResponse, 'Someone committed first; the changesets they committed.'),
-    413: json(ErrorResponse, 'The changeset exceeds the size or event count limit.'),
-  },
-});
 
 /**
  * Bodies are read whole before parsing, so the raw size is capped first. Formatting may make
@@ -40,7 +11,6 @@ const route = createRoute({
 const RAW_BODY_ALLOWANCE = 4;
 
 export const commitRoute: RouteModule = (app, { store, limits }) => {
-  app.openAPIRegistry.registerPath(route);
   const maxBodyBytes = limits.maxChangesetBytes * RAW_BODY_ALLOWANCE;
 
   app.post('/streams/', () => {

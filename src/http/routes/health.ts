@@ -1,7 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
 import type { RouteModule } from '../deps.js';
-import { json } from '../deps.js';
-import { HealthResponse } from '../schemas.js';
 
 /** How readiness is probed. */
 export interface HealthSettings {
@@ -13,28 +10,6 @@ export interface HealthSettings {
 }
 
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = { readyTimeoutMs: 2_000 };
-
-const liveRoute = createRoute({
-  method: 'get',
-  path: '/health/live',
-  summary: 'Liveness: the process serves requests',
-  description: 'For orchestrators; needs no token. Restart the process when it fails.',
-  security: [],
-  responses: { 200: json(HealthResponse, '`{"status": "ok"}`') },
-});
-
-const readyRoute = createRoute({
-  method: 'get',
-  path: '/health/ready',
-  summary: 'Readiness: the store answers',
-  description:
-    'For orchestrators and load balancers; needs no token. 503 while the store does not answer (unreachable, not yet migrated) or the server is shutting down: send no traffic meanwhile.',
-  security: [],
-  responses: {
-    200: json(HealthResponse, '`{"status": "ok"}`'),
-    503: json(HealthResponse, '`{"status": "unavailable", "message": "..."}`'),
-  },
-});
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -59,9 +34,6 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T | typeof TIMED
  * store's error, which may name hosts: these endpoints are open to anyone.
  */
 export const healthRoutes: RouteModule = (app, { store, health, push }) => {
-  app.openAPIRegistry.registerPath(liveRoute);
-  app.openAPIRegistry.registerPath(readyRoute);
-
   app.get('/health/live', (c) => c.json({ status: 'ok' as const }, 200));
 
   app.get('/health/ready', async (c) => {

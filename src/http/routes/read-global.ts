@@ -1,4 +1,3 @@
-import { createRoute } from '@hono/zod-openapi';
 import {
   NEXT_CHECKPOINT_HEADER,
   nextCheckpoint,
@@ -6,33 +5,9 @@ import {
   readGlobalText,
 } from '../../core/index.js';
 import type { RouteModule } from '../deps.js';
-import { json } from '../deps.js';
-import { ErrorResponse, GlobalPageResponse, PageQuery } from '../schemas.js';
 import { enumeratedChangesetJson } from '../../push/index.js';
 
-const route = createRoute({
-  method: 'get',
-  path: '/changesets',
-  summary: 'Enumerate the changesets of every stream by checkpoint',
-  description:
-    'Gapless and repeatable; changeset n of a stream always comes before changeset n + 1. Continue from `next_checkpoint`, which the `EES-Next-Checkpoint` header repeats ahead of the body. A page may hold fewer changesets than `limit` asks for.',
-  request: { query: PageQuery },
-  responses: {
-    200: {
-      ...json(GlobalPageResponse, 'One page of the global enumeration.'),
-      headers: {
-        [NEXT_CHECKPOINT_HEADER]: {
-          description: 'The `next_checkpoint` of the body, to ask for the next page early.',
-          schema: { type: 'integer', minimum: 0 },
-        },
-      },
-    },
-    400: json(ErrorResponse, 'Invalid checkpoint or limit.'),
-  },
-});
-
 export const readGlobalRoute: RouteModule = (app, { store, limits }) => {
-  app.openAPIRegistry.registerPath(route);
   app.get('/changesets', async (c) => {
     const { checkpoint, limit } = parsePage({
       checkpoint: c.req.query('checkpoint'),
