@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
-import type { ChangesetRow, ChangesetTextRow } from './rows.js';
+import type { ChangesetRow, ChangesetTextTuple } from './rows.js';
 import {
   CHANGESET_COLUMNS,
   CHANGESET_TEXT_COLUMNS,
@@ -47,10 +47,11 @@ export function prepareReadGlobal(
       return rows.map(toIndexedChangeset);
     },
     readText: async (checkpoint, limit) => {
-      const { rows } = await pool.query<ChangesetTextRow>({
+      const { rows } = await pool.query<ChangesetTextTuple>({
         name: 'ees-read-global-text',
         text: textSql,
         values: [checkpoint, limit],
+        rowMode: 'array',
       });
       return rows.map(toIndexedChangesetText);
     },

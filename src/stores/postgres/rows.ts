@@ -65,28 +65,42 @@ export function toIndexedChangeset(row: ChangesetRow): IndexedChangeset {
   return { ...toChangeset(row), checkpoint };
 }
 
-/** A `changesets` row read with `CHANGESET_TEXT_COLUMNS`. */
-export type ChangesetTextRow = Omit<ChangesetRow, 'metadata' | 'events'> & {
-  readonly metadata: string;
-  readonly events: string;
-};
+/**
+ * A `changesets` row read with `CHANGESET_TEXT_COLUMNS` in node-postgres's array row mode, in
+ * column order: building arrays rather than objects makes a long enumeration read about a third
+ * cheaper.
+ */
+export type ChangesetTextTuple = [
+  checkpoint: number | null,
+  streamId: string,
+  changesetId: number,
+  firstEventId: number,
+  lastEventId: number,
+  timestamp: string,
+  metadataJson: string,
+  eventsJson: string,
+];
 
 /** A changeset of the global enumeration with its JSON columns as text. */
-export function toIndexedChangesetText({
+export function toIndexedChangesetText([
   checkpoint,
-  metadata,
-  events,
-  ...row
-}: ChangesetTextRow): IndexedChangesetText {
+  streamId,
+  changesetId,
+  firstEventId,
+  lastEventId,
+  timestamp,
+  metadataJson,
+  eventsJson,
+]: ChangesetTextTuple): IndexedChangesetText {
   if (checkpoint === null) throw new Error('The global enumeration returned an unindexed row');
   return {
-    streamId: row.stream_id,
-    changesetId: row.changeset_id,
-    firstEventId: row.first_event_id,
-    lastEventId: row.last_event_id,
-    timestamp: row.timestamp,
-    metadataJson: metadata,
-    eventsJson: events,
+    streamId,
+    changesetId,
+    firstEventId,
+    lastEventId,
+    timestamp,
+    metadataJson,
+    eventsJson,
     checkpoint,
   };
 }
