@@ -80,12 +80,24 @@ export function parsePage(params: { readonly checkpoint: Raw; readonly limit: Ra
   return { checkpoint, limit };
 }
 
-/** Bytes of a string in UTF-8 (a lone surrogate counts as the 3 bytes of U+FFFD, as encoders write it). */
+/**
+ * The length of `text` in UTF-8 bytes, as `TextEncoder` would encode it, without encoding it:
+ * 1 byte below U+0080, 2 below U+0800, 4 for a surrogate pair, 3 for anything else (a lone
+ * surrogate becomes U+FFFD).
+ */
 export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    bytes += 2;
+    const next = text.charCodeAt(i + 1);
+    // Two UTF-16 units, four bytes: the pair's second unit adds nothing more.
+    if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
   }
   return bytes;
 }

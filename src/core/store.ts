@@ -17,6 +17,49 @@ export interface CommitRequest {
   /** Non-empty; validated before it reaches a store. */
   readonly events: readonly JsonObject[];
   readonly metadata: JsonObject;
+  /**
+   * `JSON.stringify(events)` and `JSON.stringify(metadata)`, when the caller has serialised
+   * them already (the HTTP route does, to check the size): stores that keep JSON text store
+   * these rather than serialise again. Must be exactly that text.
+   */
+  readonly json?: ChangesetJson;
+}
+
+/** A changeset's events and metadata as JSON text, as `JSON.stringify` writes them. */
+export interface ChangesetJson {
+  readonly events: string;
+  readonly metadata: string;
+}
+
+/** The request's events and metadata as JSON text: what it carries, or serialised now. */
+export const changesetJsonOf = (request: CommitRequest): ChangesetJson =>
+  request.json ?? {
+    events: JSON.stringify(request.events),
+    metadata: JSON.stringify(request.metadata),
+  };
+
+/**
+ * A changeset whose events and metadata are parsed from their JSON text when first read, then
+ * kept: a committer often needs only the numbers (the HTTP route answers with the changeset id),
+ * and parsing what was just written would be wasted. To any reader (property access, spread,
+ * `JSON.stringify`, deep equality) they are ordinary enumerable properties.
+ */
+export function changesetFromJson(
+  fields: Omit<Changeset, 'events' | 'metadata'>,
+  json: ChangesetJson,
+): Changeset {
+  let events: JsonObject[] | undefined;
+  let metadata: JsonObject | undefined;
+  return Object.defineProperties(
+    { ...fields },
+    {
+      events: { enumerable: true, get: () => (events ??= JSON.parse(json.events) as JsonObject[]) },
+      metadata: {
+        enumerable: true,
+        get: () => (metadata ??= JSON.parse(json.metadata) as JsonObject),
+      },
+    },
+  ) as Changeset;
 }
 
 export type CommitResult =

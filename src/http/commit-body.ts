@@ -1,18 +1,13 @@
-import type { JsonObject } from '../core/index.js';
-import { errors } from '../core/index.js';
+import type { ChangesetJson, JsonObject } from '../core/index.js';
+import { errors, utf8Length } from '../core/index.js';
 import type { Limits } from './limits.js';
 
 export interface ChangesetInput {
   readonly events: JsonObject[];
   readonly metadata: JsonObject;
+  /** Both serialised, as stores keep them: measured here, then stored as they are. */
+  readonly json: ChangesetJson;
 }
-
-const utf8 = new TextEncoder();
-
-/** Size of a changeset as stores keep it: its events and metadata serialised as JSON. */
-export const changesetBytes = (input: ChangesetInput): number =>
-  utf8.encode(JSON.stringify(input.events)).byteLength +
-  utf8.encode(JSON.stringify(input.metadata)).byteLength;
 
 /**
  * Deepest nesting of objects and arrays a commit body may have, the body itself counting as
@@ -23,6 +18,9 @@ const MAX_BODY_NESTING = 1000;
 
 /** Whether valid JSON text nests objects and arrays deeper than `limit`. */
 function nestsDeeperThan(json: string, limit: number): boolean {
+  // Nesting deeper than `limit` takes more than `limit` brackets opened and as many closed:
+  // shorter texts (nearly every commit) need no scan.
+  if (json.length < 2 * (limit + 1)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < json.length; i++) {
@@ -99,12 +97,14 @@ export function parseChangesetBody(
       `objects and arrays nest more than ${MAX_BODY_NESTING} levels deep`,
     );
   }
-  const input = checkShape(streamId, body);
-  if (input.events.length > maxEventsPerChangeset) {
-    throw errors.tooManyEvents(streamId, input.events.length, maxEventsPerChangeset);
+  const { events, metadata } = checkShape(streamId, body);
+  if (events.length > maxEventsPerChangeset) {
+    throw errors.tooManyEvents(streamId, events.length, maxEventsPerChangeset);
   }
-  if (changesetBytes(input) > maxChangesetBytes) {
+  // The size of the changeset as stores keep it: its events and metadata serialised as JSON.
+  const json = { events: JSON.stringify(events), metadata: JSON.stringify(metadata) };
+  if (utf8Length(json.events) + utf8Length(json.metadata) > maxChangesetBytes) {
     throw errors.changesetTooLarge(streamId, 'changeset', maxChangesetBytes);
   }
-  return input;
+  return { events, metadata, json };
 }

@@ -1,12 +1,13 @@
 import type { Pool } from 'pg';
-import type {
-  CommitRequest,
-  CommitResult,
-  Expectation,
-  JsonObject,
-  StreamHead,
+import type { CommitRequest, CommitResult, Expectation, StreamHead } from '../../core/index.js';
+import {
+  EMPTY_STREAM,
+  changesetFromJson,
+  changesetJsonOf,
+  decideCommit,
+  errors,
+  expectedValue,
 } from '../../core/index.js';
-import { EMPTY_STREAM, decideCommit, errors, expectedValue } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
 import { CHANGESET_COLUMNS, changesetsTable, toChangeset } from './rows.js';
 import type { SchemaName } from './schema-name.js';
@@ -113,8 +114,7 @@ export function prepareCommit(
 
   return async (request) => {
     const { streamId, expectation } = request;
-    const metadata = JSON.stringify(request.metadata);
-    const events = JSON.stringify(request.events);
+    const json = changesetJsonOf(request);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const timestamp = clock().toISOString();
       const { rows } = await pool.query<InsertedRow>({
@@ -125,26 +125,28 @@ export function prepareCommit(
           expectedValue(expectation),
           request.events.length,
           timestamp,
-          metadata,
-          events,
+          json.metadata,
+          json.events,
         ],
       });
       const row = rows[0];
       if (row !== undefined) {
         return {
           status: 'committed',
-          // Built from what was sent rather than returned: a changeset may be 400 KB, and
-          // parsing the text just written yields exactly what a later read parses.
-          changeset: {
-            streamId,
-            changesetId: row.changeset_id,
-            firstEventId: row.first_event_id,
-            lastEventId: row.last_event_id,
-            timestamp,
-            metadata: JSON.parse(metadata) as JsonObject,
-            events: JSON.parse(events) as JsonObject[],
-            checkpoint: null,
-          },
+          // Built from what was sent rather than returned (a changeset may be 400 KB): its
+          // events and metadata are parsed from the text just written if the caller reads them,
+          // so that they equal what a later read returns.
+          changeset: changesetFromJson(
+            {
+              streamId,
+              changesetId: row.changeset_id,
+              firstEventId: row.first_event_id,
+              lastEventId: row.last_event_id,
+              timestamp,
+              checkpoint: null,
+            },
+            json,
+          ),
         };
       }
       const head: StreamHead = (await headOf(streamId)) ?? EMPTY_STREAM;

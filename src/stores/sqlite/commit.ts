@@ -1,6 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { CommitRequest, CommitResult, Expectation } from '../../core/index.js';
-import { EMPTY_STREAM, decideCommit } from '../../core/index.js';
+import {
+  EMPTY_STREAM,
+  changesetFromJson,
+  changesetJsonOf,
+  decideCommit,
+} from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
 import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
 import { prepareStreamHead } from './stream-head.js';
@@ -34,7 +39,7 @@ export const insertChangesetSql = `
     (SELECT COALESCE(MAX(checkpoint), -1) + 1 FROM changesets),
     @streamId, @changesetId, @firstEventId, @lastEventId, @timestamp, @metadata, @events
   )
-  RETURNING ${CHANGESET_COLUMNS}
+  RETURNING checkpoint
 `;
 
 interface InsertParams {
@@ -71,7 +76,7 @@ export function prepareCommit(
     changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset).raw(),
     event: db.prepare<[string, number], ChangesetRow>(forthcomingSql.event).raw(),
   };
-  const insert = db.prepare<InsertParams, ChangesetRow>(insertChangesetSql).raw();
+  const insert = db.prepare<InsertParams, number>(insertChangesetSql).pluck();
 
   const commit = db.transaction((request: CommitRequest): CommitResult => {
     const { streamId, expectation } = request;
@@ -88,17 +93,22 @@ export function prepareCommit(
       case 'ahead':
         return { status: 'ahead', head };
       case 'commit': {
-        const row = insert.get({
+        const json = changesetJsonOf(request);
+        const fields = {
           streamId,
           changesetId: decision.changesetId,
           firstEventId: decision.firstEventId,
           lastEventId: decision.lastEventId,
           timestamp: clock().toISOString(),
-          metadata: JSON.stringify(request.metadata),
-          events: JSON.stringify(request.events),
-        });
-        if (row === undefined) throw new Error('INSERT ... RETURNING returned no row');
-        return { status: 'committed', changeset: toChangeset(row) };
+        };
+        const checkpoint = insert.get({ ...fields, metadata: json.metadata, events: json.events });
+        if (checkpoint === undefined) throw new Error('INSERT ... RETURNING returned no row');
+        // Its events and metadata are parsed from the text just stored if the caller reads
+        // them, so that they equal what a later read returns.
+        return {
+          status: 'committed',
+          changeset: changesetFromJson({ ...fields, checkpoint }, json),
+        };
       }
     }
   });
