@@ -50,16 +50,16 @@ export function changesetFromJson(
 ): Changeset {
   let events: JsonObject[] | undefined;
   let metadata: JsonObject | undefined;
-  return Object.defineProperties(
-    { ...fields },
-    {
-      events: { enumerable: true, get: () => (events ??= JSON.parse(json.events) as JsonObject[]) },
-      metadata: {
-        enumerable: true,
-        get: () => (metadata ??= JSON.parse(json.metadata) as JsonObject),
-      },
+  // Getters of an object literal: own, enumerable, and cheap for V8 (unlike defineProperty).
+  return {
+    ...fields,
+    get events() {
+      return (events ??= JSON.parse(json.events) as JsonObject[]);
     },
-  ) as Changeset;
+    get metadata() {
+      return (metadata ??= JSON.parse(json.metadata) as JsonObject);
+    },
+  };
 }
 
 export type CommitResult =

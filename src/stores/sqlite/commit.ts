@@ -62,10 +62,11 @@ export type CommitOutcome =
  * with one fsync (group commit). The transaction is `BEGIN IMMEDIATE`: it takes the database's
  * write lock before reading, so no other connection or process can commit between a check and
  * its write. (A deferred transaction would read an older snapshot and then fail to upgrade,
- * without waiting.) Commits run in order, each in a savepoint of its own: a later commit sees
- * the earlier ones exactly as if they had been committed one by one (two writers with the same
- * expectation: the second gets a conflict listing the first), and a commit that fails is rolled
- * back alone, never taking its batch-mates with it.
+ * without waiting.) Commits run in order: a later commit sees the earlier ones exactly as if
+ * they had been committed one by one (two writers with the same expectation: the second gets a
+ * conflict listing the first). A commit writes with one statement, and SQLite undoes a failed
+ * statement alone: a commit that fails (before or in its insert) leaves nothing behind and
+ * never takes its batch-mates with it, with no savepoint to pay for.
  */
 export function prepareCommit(
   db: Database,
@@ -78,7 +79,7 @@ export function prepareCommit(
   };
   const insert = db.prepare<InsertParams, number>(insertChangesetSql).pluck();
 
-  const commit = db.transaction((request: CommitRequest): CommitResult => {
+  const commit = (request: CommitRequest): CommitResult => {
     const { streamId, expectation } = request;
     const head = headOf(streamId) ?? EMPTY_STREAM;
     const decision = decideCommit(head, expectation, request.events.length);
@@ -111,12 +112,11 @@ export function prepareCommit(
         };
       }
     }
-  });
+  };
 
   const batch = db.transaction((requests: readonly CommitRequest[]): CommitOutcome[] =>
     requests.map((request) => {
       try {
-        // A transaction function called inside another runs as a savepoint.
         return { ok: true, result: commit(request) };
       } catch (error) {
         return { ok: false, error };
