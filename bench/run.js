@@ -184,6 +184,11 @@ async function main() {
       commits,
       ratio: median(rounds.map((round) => round.ratio)),
       round_ratios: rounds.map((round) => Math.round(round.ratio * 1000) / 1000),
+      rounds: rounds.map((round) => ({
+        version_per_second: round.version.requests_per_second,
+        commits_per_second: round.commits.requests_per_second,
+        commit_p99_ms: round.commits.latency_p99_ms,
+      })),
       ratio_target: TARGET_RATIO,
       enumeration: { ...enumeration, target: ENUMERATION_TARGET },
     };

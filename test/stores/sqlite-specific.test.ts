@@ -187,12 +187,13 @@ describe('migrations', () => {
       expect(schema).toEqual(
         expect.arrayContaining([
           'changesets',
-          'changesets_stream_first_event',
           'changesets_stream_last_event',
           'projections',
           'schema_migrations',
         ]),
       );
+      // 002 dropped it: the last-event index bounds event reads on both sides.
+      expect(schema).not.toContain('changesets_stream_first_event');
     });
   });
 
@@ -448,7 +449,7 @@ describe('query plans', () => {
     }
   });
 
-  it('an event-range read seeks both event-id indexes, then ranges over the stream', async () => {
+  it('an event-range read seeks the last-event index for both bounds, then ranges over the stream', async () => {
     expect((await plans()).readEvents).toEqual([
       expect.stringMatching(
         /^SEARCH changesets USING INDEX sqlite_autoindex_changesets_1 \(stream_id=\? AND changeset_id>\? AND changeset_id<\?\)$/,
@@ -459,7 +460,7 @@ describe('query plans', () => {
       ),
       'SCALAR SUBQUERY 2',
       expect.stringMatching(
-        /^SEARCH changesets USING INDEX changesets_stream_first_event \(stream_id=\? AND first_event_id<\?\)$/,
+        /^SEARCH changesets USING INDEX changesets_stream_last_event \(stream_id=\? AND last_event_id>\?\)$/,
       ),
     ]);
   });

@@ -7,11 +7,13 @@ import { prepareStreamHead } from './stream-head.js';
 
 /**
  * Reads only the changesets that hold the event range. A stream's changesets cover its event ids
- * without gaps or overlap, so the first holding changeset is the lowest one ending at or after
- * `from` and the last is the highest one starting at or before `to`: one seek in each event-id
- * index. Those two bound a range scan of `UNIQUE (stream_id, changeset_id)`. (Bounding by the
- * checkpoints instead would also scan every other stream's changesets committed in between.)
- * A range past either end of the stream makes a bound NULL and the result empty.
+ * without gaps or overlap, in the order of their numbers, so the first holding changeset is the
+ * lowest one ending at or after `from`, and the last is the lowest one ending at or after `to`
+ * (or the stream's last changeset when none does): one seek each in `(stream_id,
+ * last_event_id)`. Those two bound a range scan of `UNIQUE (stream_id, changeset_id)`.
+ * (Bounding by the checkpoints instead would also scan every other stream's changesets
+ * committed in between.) A range past the end of the stream makes the lower bound NULL and the
+ * result empty; `sliceEvents` then cuts the events out of the changesets found.
  */
 export const readEventsSql = `
   SELECT ${CHANGESET_COLUMNS} FROM changesets
@@ -22,11 +24,14 @@ export const readEventsSql = `
       ORDER BY last_event_id
       LIMIT 1
     )
-    AND changeset_id <= (
-      SELECT changeset_id FROM changesets
-      WHERE stream_id = @streamId AND first_event_id <= @to
-      ORDER BY first_event_id DESC
-      LIMIT 1
+    AND changeset_id <= coalesce(
+      (
+        SELECT changeset_id FROM changesets
+        WHERE stream_id = @streamId AND last_event_id >= @to
+        ORDER BY last_event_id
+        LIMIT 1
+      ),
+      9223372036854775807
     )
   ORDER BY changeset_id
 `;

@@ -7,7 +7,8 @@ import type { Migration } from './migration.js';
  *   itself, and `MAX(checkpoint)` (the next checkpoint's base) is a single seek.
  * - `UNIQUE (stream_id, changeset_id)` is the stream's own order and the last line of defence
  *   against two changesets claiming one number; the two event-id indexes let an event-range
- *   read find its first and last changeset without reading the stream.
+ *   read find its first and last changeset without reading the stream (002 drops the first
+ *   one: the last-event index finds both).
  * - `STRICT` makes SQLite reject a value of the wrong type instead of storing it as written.
  */
 export const initial: Migration = {
