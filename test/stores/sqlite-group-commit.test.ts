@@ -87,6 +87,55 @@ describe('group commit scheduling', () => {
   });
 });
 
+describe('group commit when SQLite refuses a batch for a lock', () => {
+  const busy = new Error('SQLITE_BUSY: database is locked');
+  const retrying = (forMs: number) => ({
+    toStoreError: (error: unknown) => (error === busy ? new Error('503') : error),
+    onCommitted: () => undefined,
+    busyRetry: { isBusy: (error: unknown) => error === busy, forMs, everyMs: 5 },
+  });
+
+  it('puts the batch back and writes it once the lock is free, later commits joining it', async () => {
+    let refusals = 2;
+    const batches: string[][] = [];
+    const group = createGroupCommit((requests) => {
+      if (refusals-- > 0) throw busy;
+      batches.push(requests.map((r) => r.streamId));
+      return requests.map((_, i): CommitOutcome => ({ ok: true, result: committed(i + 1) }));
+    }, retrying(1000));
+    const first = Promise.all([group.commit(request('a')), group.commit(request('b'))]);
+    // Arrives while the batch waits for its retry: written with it, after it.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const late = group.commit(request('c'));
+    expect((await first).map((r) => r.status)).toEqual(['committed', 'committed']);
+    expect((await late).status).toBe('committed');
+    expect(batches).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('fails the commits with the store error once the lock stays refused past the limit', async () => {
+    let attempts = 0;
+    const group = createGroupCommit(() => {
+      attempts++;
+      throw busy;
+    }, retrying(40));
+    const outcomes = await Promise.allSettled([group.commit(request('a'))]);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual([
+      'Error: 503',
+    ]);
+    expect(attempts).toBeGreaterThan(2);
+  });
+
+  it('does not retry other failures', async () => {
+    let attempts = 0;
+    const group = createGroupCommit(() => {
+      attempts++;
+      throw new Error('disk full');
+    }, retrying(1000));
+    await expect(group.commit(request('a'))).rejects.toThrow('disk full');
+    expect(attempts).toBe(1);
+  });
+});
+
 describe('group commit on SQLite', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {

@@ -6,10 +6,22 @@ export interface GroupCommitOptions {
   readonly maxBatch?: number;
 }
 
+/** How long a batch refused for a lock is tried again, and how often. */
+export interface BusyRetry {
+  /** Whether the transaction failed for a lock (nothing was written, so trying again is safe). */
+  readonly isBusy: (error: unknown) => boolean;
+  /** Give up (and fail the batch's commits) this long after the first refusal. */
+  readonly forMs: number;
+  /** Pause between attempts; the event loop runs meanwhile. */
+  readonly everyMs: number;
+}
+
 interface Waiting {
   readonly request: CommitRequest;
   readonly resolve: (result: CommitResult) => void;
   readonly reject: (error: unknown) => void;
+  /** When its batch was first refused for a lock. */
+  busySince?: number;
 }
 
 /**
@@ -27,6 +39,12 @@ export function createGroupCommit(
     readonly toStoreError: (error: unknown) => unknown;
     /** Told which streams a batch committed to, once it is durable. */
     readonly onCommitted: (streamIds: readonly string[]) => void;
+    /**
+     * SQLite waits out another connection's lock for its busy timeout, but in some states it
+     * refuses at once (seen: a fresh file's first commits racing the checkpointer's first
+     * pass). Such a batch is put back and tried again shortly, instead of failing its commits.
+     */
+    readonly busyRetry?: BusyRetry;
   },
 ): {
   readonly commit: (request: CommitRequest) => Promise<CommitResult>;
@@ -40,17 +58,28 @@ export function createGroupCommit(
   const waiting: Waiting[] = [];
   let scheduled = false;
 
-  const writeBatch = (): void => {
+  /** Writes the next batch; `false` when it was put back to be tried again after a pause. */
+  const writeBatch = (mayRetry: boolean): boolean => {
     const batch = waiting.splice(0, maxBatch);
-    if (batch.length === 0) return;
+    if (batch.length === 0) return true;
     let outcomes: CommitOutcome[];
     try {
       outcomes = commitBatch(batch.map((entry) => entry.request));
     } catch (error) {
-      // The transaction itself failed (a lock held too long, a full disk): nothing was written.
+      // The transaction itself failed (a lock, a full disk): nothing was written.
+      const retry = options.busyRetry;
+      if (mayRetry && retry?.isBusy(error) === true) {
+        const now = Date.now();
+        const since = (batch[0] ?? { busySince: now }).busySince ?? now;
+        if (now - since < retry.forMs) {
+          for (const entry of batch) entry.busySince ??= since;
+          waiting.unshift(...batch);
+          return false;
+        }
+      }
       const failure = options.toStoreError(error);
       for (const entry of batch) entry.reject(failure);
-      return;
+      return true;
     }
     const committed: string[] = [];
     batch.forEach((entry, index) => {
@@ -67,11 +96,17 @@ export function createGroupCommit(
       entry.resolve(outcome.result);
     });
     if (committed.length > 0) options.onCommitted(committed);
+    return true;
   };
 
   const run = (): void => {
     scheduled = false;
-    writeBatch();
+    if (!writeBatch(true)) {
+      // Refused for a lock: try again after a pause, commits arriving meanwhile joining in.
+      scheduled = true;
+      setTimeout(run, options.busyRetry?.everyMs ?? 0);
+      return;
+    }
     if (waiting.length > 0) schedule();
   };
 
@@ -88,7 +123,7 @@ export function createGroupCommit(
         schedule();
       }),
     flush: () => {
-      while (waiting.length > 0) writeBatch();
+      while (waiting.length > 0) writeBatch(false);
     },
   };
 }

@@ -8,12 +8,12 @@ import { createGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Synchronous } from './open.js';
-import { isInMemory, openDatabase } from './open.js';
+import { BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './open.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
 import { prepareReadEvents } from './read-events.js';
 import { prepareReadGlobal } from './read-global.js';
-import { toStoreError } from './sqlite-errors.js';
+import { isBusy, toStoreError } from './sqlite-errors.js';
 
 export interface SqliteStoreOptions {
   /** The database file's path, or `':memory:'` for a private, throwaway database. */
@@ -45,6 +45,9 @@ export interface SqliteStoreOptions {
  * processes on one host, may share the file safely, but SQLite is not a server: serving one
  * store from several machines is not supported.
  */
+/** Pause between attempts of a batch that SQLite refused for a lock at once. */
+const BUSY_RETRY_EVERY_MS = 20;
+
 const CAPABILITIES: StoreCapabilities = { checkpointsAtCommit: true, sharedAcrossProcesses: false };
 
 /**
@@ -107,6 +110,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     maxBatch: options.groupCommit?.maxBatch,
     toStoreError,
     onCommitted: changes.notify,
+    busyRetry: { isBusy, forMs: BUSY_TIMEOUT_MS, everyMs: BUSY_RETRY_EVERY_MS },
   });
   const readChangesets = prepareReadChangesets(database);
   const readEvents = prepareReadEvents(database);
