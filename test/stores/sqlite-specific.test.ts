@@ -11,7 +11,10 @@ import { forthcomingSql, insertChangesetSql } from '../../src/stores/sqlite/comm
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations/index.js';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/stores/sqlite/open.js';
 import { readChangesetsSql } from '../../src/stores/sqlite/read-changesets.js';
-import { readEventsSql } from '../../src/stores/sqlite/read-events.js';
+import {
+  lastEventOfSql,
+  prepareFirstChangesetEndingAtOrAfter,
+} from '../../src/stores/sqlite/event-bounds.js';
 import { readGlobalSql } from '../../src/stores/sqlite/read-global.js';
 import { toStoreError } from '../../src/stores/sqlite/sqlite-errors.js';
 import { streamHeadSql } from '../../src/stores/sqlite/stream-head.js';
@@ -185,15 +188,11 @@ describe('migrations', () => {
         .all()
         .map((row) => row.name);
       expect(schema).toEqual(
-        expect.arrayContaining([
-          'changesets',
-          'changesets_stream_last_event',
-          'projections',
-          'schema_migrations',
-        ]),
+        expect.arrayContaining(['changesets', 'projections', 'schema_migrations']),
       );
-      // 002 dropped it: the last-event index bounds event reads on both sides.
+      // 002 and 003 dropped them: event reads find their bounds by binary search.
       expect(schema).not.toContain('changesets_stream_first_event');
+      expect(schema).not.toContain('changesets_stream_last_event');
     });
   });
 
@@ -422,12 +421,11 @@ describe('query plans', () => {
     });
     const range = { streamId: 'a', from: 3, to: 6 };
     return withRawConnection(file, (db) => ({
-      readEvents: plan(db, readEventsSql, range),
+      lastEventOf: plan(db, lastEventOfSql, 'a', 3),
       readChangesets: plan(db, readChangesetsSql, range),
       readGlobal: plan(db, readGlobalSql, 3, 10),
       streamHead: plan(db, streamHeadSql, 'a'),
-      forthcomingChangesets: plan(db, forthcomingSql.changeset, 'a', 2),
-      forthcomingEvents: plan(db, forthcomingSql.event, 'a', 2),
+      forthcoming: plan(db, forthcomingSql, 'a', 2),
       insert: plan(db, insertChangesetSql, {
         streamId: 'a',
         changesetId: 6,
@@ -449,18 +447,10 @@ describe('query plans', () => {
     }
   });
 
-  it('an event-range read seeks the last-event index for both bounds, then ranges over the stream', async () => {
-    expect((await plans()).readEvents).toEqual([
+  it('an event-range read finds its bounds by seeks of the stream-changeset index', async () => {
+    expect((await plans()).lastEventOf).toEqual([
       expect.stringMatching(
-        /^SEARCH changesets USING INDEX sqlite_autoindex_changesets_1 \(stream_id=\? AND changeset_id>\? AND changeset_id<\?\)$/,
-      ),
-      'SCALAR SUBQUERY 1',
-      expect.stringMatching(
-        /^SEARCH changesets USING INDEX changesets_stream_last_event \(stream_id=\? AND last_event_id>\?\)$/,
-      ),
-      'SCALAR SUBQUERY 2',
-      expect.stringMatching(
-        /^SEARCH changesets USING INDEX changesets_stream_last_event \(stream_id=\? AND last_event_id>\?\)$/,
+        /^SEARCH changesets USING INDEX sqlite_autoindex_changesets_1 \(stream_id=\? AND changeset_id=\?\)$/,
       ),
     ]);
   });
@@ -501,3 +491,30 @@ function alternatingStore(file: string): EventStore {
 testEventStore('sqlite store (two connections on one file, alternating)', () =>
   Promise.resolve({ store: alternatingStore(freshFile()) }),
 );
+
+describe('event bounds by binary search', () => {
+  it('finds the first changeset ending at or after every event id, as a linear search would', async () => {
+    const file = freshFile();
+    // 50 changesets of 1 to 4 events: last event ids 1, 3, 6, 10, 11, ...
+    const sizes = Array.from({ length: 50 }, (_, n) => (n % 4) + 1);
+    await withStore({ filename: file }, async (store) => {
+      for (const [n, size] of sizes.entries()) {
+        const events = Array.from({ length: size }, (_, i) => ({ n, i }));
+        const expectation = { kind: 'changeset', lastChangesetId: n } as const;
+        await store.commit(request('long', events, expectation));
+      }
+    });
+    const lastEvents = sizes.map((_, n) => sizes.slice(0, n + 1).reduce((a, b) => a + b, 0));
+    const head = { lastChangesetId: sizes.length, lastEventId: lastEvents.at(-1) ?? 0 };
+    withRawConnection(file, (db) => {
+      const firstEndingAtOrAfter = prepareFirstChangesetEndingAtOrAfter(db);
+      for (let eventId = 0; eventId <= head.lastEventId + 2; eventId++) {
+        const linear = lastEvents.findIndex((last) => last >= eventId);
+        expect([eventId, firstEndingAtOrAfter('long', eventId, head)]).toEqual([
+          eventId,
+          linear === -1 ? undefined : linear + 1,
+        ]);
+      }
+    });
+  });
+});

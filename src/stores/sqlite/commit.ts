@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { CommitRequest, CommitResult, Expectation } from '../../core/index.js';
+import type { CommitRequest, CommitResult, Expectation, StreamHead } from '../../core/index.js';
 import {
   EMPTY_STREAM,
   changesetFromJson,
@@ -8,25 +8,19 @@ import {
 } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
 import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { prepareFirstChangesetEndingAtOrAfter } from './event-bounds.js';
 import { prepareStreamHead } from './stream-head.js';
 
 /**
- * The changesets a conflicting writer gets back (core `isForthcoming`), found by index range
- * rather than by reading the whole stream.
+ * The changesets a conflicting writer gets back (core `isForthcoming`): those after the one it
+ * expected, found by index range rather than by reading the whole stream. For an event
+ * expectation, the first of them is found by binary search (`event-bounds.ts`).
  */
-export const forthcomingSql: Record<Expectation['kind'], string> = {
-  changeset: `
-    SELECT ${CHANGESET_COLUMNS} FROM changesets
-    WHERE stream_id = ? AND changeset_id > ?
-    ORDER BY changeset_id
-  `,
-  // Event ids grow with changeset ids, so this order is the stream's order.
-  event: `
-    SELECT ${CHANGESET_COLUMNS} FROM changesets
-    WHERE stream_id = ? AND last_event_id > ?
-    ORDER BY last_event_id
-  `,
-};
+export const forthcomingSql = `
+  SELECT ${CHANGESET_COLUMNS} FROM changesets
+  WHERE stream_id = ? AND changeset_id > ?
+  ORDER BY changeset_id
+`;
 
 /**
  * The next checkpoint is computed by the insert itself, under the write lock: no two commits can
@@ -73,10 +67,14 @@ export function prepareCommit(
   clock: () => Date,
 ): (requests: readonly CommitRequest[]) => CommitOutcome[] {
   const headOf = prepareStreamHead(db);
-  const forthcoming = {
-    changeset: db.prepare<[string, number], ChangesetRow>(forthcomingSql.changeset).raw(),
-    event: db.prepare<[string, number], ChangesetRow>(forthcomingSql.event).raw(),
-  };
+  const forthcoming = db.prepare<[string, number], ChangesetRow>(forthcomingSql).raw();
+  const firstEndingAtOrAfter = prepareFirstChangesetEndingAtOrAfter(db);
+  /** The changeset a conflicting expectation names as the last one it knows of. */
+  const knownUpTo = (streamId: string, expectation: Expectation, head: StreamHead): number =>
+    expectation.kind === 'changeset'
+      ? expectation.lastChangesetId
+      : (firstEndingAtOrAfter(streamId, expectation.lastEventId + 1, head) ??
+          head.lastChangesetId + 1) - 1;
   const insert = db.prepare<InsertParams, number>(insertChangesetSql).pluck();
 
   const commit = (request: CommitRequest): CommitResult => {
@@ -85,10 +83,7 @@ export function prepareCommit(
     const decision = decideCommit(head, expectation, request.events.length);
     switch (decision.outcome) {
       case 'conflict': {
-        const rows =
-          expectation.kind === 'changeset'
-            ? forthcoming.changeset.all(streamId, expectation.lastChangesetId)
-            : forthcoming.event.all(streamId, expectation.lastEventId);
+        const rows = forthcoming.all(streamId, knownUpTo(streamId, expectation, head));
         return { status: 'conflict', forthcoming: rows.map(toChangeset) };
       }
       case 'ahead':

@@ -1,63 +1,38 @@
 import type { Database } from 'better-sqlite3';
 import type { Range, StreamEvent } from '../../core/index.js';
 import { sliceEvents } from '../../core/index.js';
+import { prepareFirstChangesetEndingAtOrAfter } from './event-bounds.js';
 import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { toChangeset } from './rows.js';
+import { readChangesetsSql } from './read-changesets.js';
 import { prepareStreamHead } from './stream-head.js';
 
 /**
- * Reads only the changesets that hold the event range. A stream's changesets cover its event ids
- * without gaps or overlap, in the order of their numbers, so the first holding changeset is the
- * lowest one ending at or after `from`, and the last is the lowest one ending at or after `to`
- * (or the stream's last changeset when none does): one seek each in `(stream_id,
- * last_event_id)`. Those two bound a range scan of `UNIQUE (stream_id, changeset_id)`.
- * (Bounding by the checkpoints instead would also scan every other stream's changesets
- * committed in between.) A range past the end of the stream makes the lower bound NULL and the
- * result empty; `sliceEvents` then cuts the events out of the changesets found.
- */
-export const readEventsSql = `
-  SELECT ${CHANGESET_COLUMNS} FROM changesets
-  WHERE stream_id = @streamId
-    AND changeset_id >= (
-      SELECT changeset_id FROM changesets
-      WHERE stream_id = @streamId AND last_event_id >= @from
-      ORDER BY last_event_id
-      LIMIT 1
-    )
-    AND changeset_id <= coalesce(
-      (
-        SELECT changeset_id FROM changesets
-        WHERE stream_id = @streamId AND last_event_id >= @to
-        ORDER BY last_event_id
-        LIMIT 1
-      ),
-      9223372036854775807
-    )
-  ORDER BY changeset_id
-`;
-
-interface RangeParams {
-  readonly streamId: string;
-  readonly from: number;
-  readonly to: number;
-}
-
-/**
  * A stream's events in the inclusive range of event ids, cut out of the changesets that hold
- * them; `undefined` for a stream that does not exist. One read transaction, as for changesets.
+ * them; `undefined` for a stream that does not exist. Only the changesets holding the range are
+ * read: the first is the lowest one ending at or after `from`, the last the lowest one ending at
+ * or after `to` (or the stream's last), both found by binary search (`event-bounds.ts`), then
+ * read as one range of `(stream_id, changeset_id)`. (Bounding by the checkpoints instead would
+ * also scan every other stream's changesets committed in between.) One read transaction, as
+ * for changesets.
  */
 export function prepareReadEvents(
   db: Database,
 ): (streamId: string, range: Range) => StreamEvent[] | undefined {
   const headOf = prepareStreamHead(db);
-  const select = db.prepare<RangeParams, ChangesetRow>(readEventsSql).raw();
+  const firstEndingAtOrAfter = prepareFirstChangesetEndingAtOrAfter(db);
+  const select = db
+    .prepare<{ streamId: string; from: number; to: number }, ChangesetRow>(readChangesetsSql)
+    .raw();
   const read = db.transaction((streamId: string, range: Range): StreamEvent[] | undefined => {
-    const rows = select.all({
-      streamId,
-      from: range.from ?? 0,
-      to: range.to ?? Number.MAX_SAFE_INTEGER,
-    });
-    if (rows.length === 0 && headOf(streamId) === undefined) return undefined;
+    const head = headOf(streamId);
+    if (head === undefined) return undefined;
+    const first = firstEndingAtOrAfter(streamId, range.from ?? 1, head);
+    if (first === undefined) return [];
+    const to = range.to ?? Number.MAX_SAFE_INTEGER;
+    const last = firstEndingAtOrAfter(streamId, to, head) ?? head.lastChangesetId;
+    if (last < first) return [];
+    const rows = select.all({ streamId, from: first, to: last });
     return sliceEvents(rows.map(toChangeset), range);
   });
   return (streamId, range) => read.deferred(streamId, range);
