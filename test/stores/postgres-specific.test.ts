@@ -661,3 +661,35 @@ describePostgres('postgres store', () => {
     });
   });
 });
+
+describePostgres('event bounds by binary search', () => {
+  it('reads every single event and every conflict on an event expectation exactly', async () => {
+    const store = await openStore({ schema: freshSchema() });
+    // 40 changesets of 1 to 3 events: last event ids 1, 3, 6, 7, 9, 12, ...
+    const sizes = Array.from({ length: 40 }, (_, n) => (n % 3) + 1);
+    for (const [n, size] of sizes.entries()) {
+      const events = Array.from({ length: size }, (_, i) => ({ n, i }));
+      const result = await store.commit(request('long', afterChangeset(n), events));
+      expect(result.status).toBe('committed');
+    }
+    const all = sizes.flatMap((size, n) =>
+      Array.from({ length: size }, (_, i) => ({ changesetId: n + 1, data: { n, i } })),
+    );
+    for (const [index, event] of all.entries()) {
+      const eventId = index + 1;
+      expect(await store.readEvents('long', { from: eventId, to: eventId })).toEqual([
+        { ...event, eventId },
+      ]);
+      if (eventId < all.length) {
+        const conflict = await store.commit(request('long', afterEvent(eventId)));
+        expect(conflict.status).toBe('conflict');
+        if (conflict.status === 'conflict') {
+          // The forthcoming changesets start with the one holding the next event.
+          expect(conflict.forthcoming[0]?.changesetId).toBe(all[eventId]?.changesetId);
+          expect(conflict.forthcoming.at(-1)?.changesetId).toBe(sizes.length);
+        }
+      }
+    }
+    expect(await store.readEvents('long', { from: all.length + 1 })).toEqual([]);
+  });
+});

@@ -3,40 +3,33 @@ import type { Range, StreamEvent } from '../../core/index.js';
 import { sliceEvents } from '../../core/index.js';
 import type { FoundRow } from './read-changesets.js';
 import { changesetsOf } from './read-changesets.js';
+import { firstEndingAtOrAfter } from './event-bounds.js';
 import { changesetColumnsOf, changesetsTable } from './rows.js';
 import type { SchemaName } from './schema-name.js';
 
 /**
- * Reads only the changesets that hold the event range. A stream's changesets cover its event ids
- * without gaps or overlap, in the order of their numbers, so the first holding changeset is the
- * lowest one ending at or after `from`, and the last is the lowest one ending at or after `to`
- * (or the stream's last changeset when none does): one seek each in `(stream_id,
- * last_event_id)`. Those two bound a range scan of the primary key. A range past the end of the
- * stream makes the lower bound NULL and the result empty; `sliceEvents` then cuts the events out
- * of the changesets found. As for changesets, the existence check shares the statement, and so
+ * Reads only the changesets that hold the event range, in one statement. The first is the
+ * lowest changeset ending at or after `from`, the last the lowest ending at or after `to` (or
+ * the stream's last changeset when none does), both found by binary search over the primary key
+ * (`event-bounds.ts`); those two bound a range scan of it. A range past the end of the stream
+ * makes the lower bound NULL and the result empty; `sliceEvents` then cuts the events out of
+ * the changesets found. As for changesets, the existence check shares the statement, and so
  * the snapshot.
  */
 export const readEventsSql = (schema: SchemaName): string => `
+  WITH RECURSIVE
+  ${firstEndingAtOrAfter(schema, 'first_bound', '$2::bigint')},
+  ${firstEndingAtOrAfter(schema, 'last_bound', '$3::bigint')}
   SELECT stream.found, ${changesetColumnsOf('c')}
   FROM (
     SELECT EXISTS (SELECT 1 FROM ${changesetsTable(schema)} WHERE stream_id = $1::text) AS found
   ) AS stream
   LEFT JOIN ${changesetsTable(schema)} AS c
     ON c.stream_id = $1::text
-    AND c.changeset_id >= (
-      SELECT changeset_id FROM ${changesetsTable(schema)}
-      WHERE stream_id = $1::text AND last_event_id >= $2::bigint
-      ORDER BY last_event_id
-      LIMIT 1
-    )
+    AND c.changeset_id >= (SELECT low FROM first_bound WHERE low = high)
     AND c.changeset_id <= coalesce(
-      (
-        SELECT changeset_id FROM ${changesetsTable(schema)}
-        WHERE stream_id = $1::text AND last_event_id >= $3::bigint
-        ORDER BY last_event_id
-        LIMIT 1
-      ),
-      2147483647
+      (SELECT low FROM last_bound WHERE low = high),
+      9223372036854775807
     )
   ORDER BY c.changeset_id
 `;
