@@ -21,6 +21,7 @@ import type { PushSettings } from './sse.js';
 import { DEFAULT_PUSH_SETTINGS, subscriberSlots } from './sse.js';
 import type { CorsOptions } from './cors.js';
 import { cors } from './cors.js';
+import { openApiDocument } from './openapi/document.js';
 
 export interface AppOptions {
   readonly store: EventStore;
@@ -100,15 +101,9 @@ export function createApp(options: AppOptions): Hono {
     register(app, deps);
   }
 
-  // Generated on the first request for it, by a module loaded only then: the schemas behind it
-  // (zod) cost a cold start tens of milliseconds that no other request needs.
-  let document: Promise<unknown> | undefined;
-  app.get('/openapi.json', async (c) => {
-    document ??= import('./openapi/document.js').then((module) =>
-      module.openApiDocument({ version: deps.version, bearer: auth !== undefined }),
-    );
-    return c.json(await document, 200);
-  });
+  // Generated from the zod schemas at development time (tools/openapi): serving it loads none.
+  const document = openApiDocument({ version: deps.version, bearer: auth !== undefined });
+  app.get('/openapi.json', (c) => c.json(document, 200));
 
   app.notFound((c) => c.json(errorBody(errors.endpointNotFound()), 404));
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { EesError } from '../../src/core/index.js';
 import { createApp } from '../../src/http/index.js';
 import { parseChangesetBody } from '../../src/http/commit-body.js';
-import { ChangesetBody } from '../../src/http/openapi/schemas.js';
+import { openApiDocument } from '../../src/http/openapi/document.js';
+import { openApiDocument as generateDocument } from '../../tools/openapi/document.js';
+import { ChangesetBody } from '../../tools/openapi/schemas.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { FC_SEED } from '../setup/fast-check.js';
 
@@ -71,8 +73,18 @@ describe('the commit body check and the documented ChangesetBody schema', () => 
   });
 });
 
+describe('the served OpenAPI document', () => {
+  it.each([false, true])(
+    'is the one the zod schemas generate (bearer %s): run npm run openapi if not',
+    (bearer) => {
+      const options = { version: '1.2.3', bearer };
+      expect(openApiDocument(options)).toEqual(generateDocument(options));
+    },
+  );
+});
+
 describe('GET /openapi.json', () => {
-  it('is generated once, on first request, and served again unchanged', async () => {
+  it('is served with the server version, the same each time', async () => {
     const app = createApp({ store: createMemoryStore(), version: '9.9.9' });
     const first = await (await app.request('/openapi.json')).text();
     const second = await (await app.request('/openapi.json')).text();

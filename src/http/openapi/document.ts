@@ -1,5 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
-import { PATHS } from './paths.js';
+import { OPEN_API_DOCUMENT } from './generated.js';
 
 export interface DocumentOptions {
   /** The package version, as `GET /version` reports it. */
@@ -8,28 +7,28 @@ export interface DocumentOptions {
   readonly bearer: boolean;
 }
 
+/** How the document describes API tokens, when the server requires them. */
+export const BEARER_SCHEME = {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'An API token: `read` for GET endpoints, `write` also for commits.',
+} as const;
+
 /**
- * The OpenAPI 3.1 document of the HTTP API. The app imports this module on the first request
- * for `/openapi.json` and never before, so serving the API never loads zod.
+ * The OpenAPI 3.1 document of the HTTP API: the one generated from the zod schemas at
+ * development time (`npm run openapi`, tools/openapi), with this server's version and, when it
+ * requires tokens, the bearer scheme. Serving it loads no schema library.
  */
-export function openApiDocument(options: DocumentOptions): unknown {
-  const app = new OpenAPIHono();
-  const registry = app.openAPIRegistry;
-  if (options.bearer) {
-    registry.registerComponent('securitySchemes', 'bearer', {
-      type: 'http',
-      scheme: 'bearer',
-      description: 'An API token: `read` for GET endpoints, `write` also for commits.',
-    });
-  }
-  for (const path of PATHS) registry.registerPath(path);
-  return app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'Elastic Event Store',
-      version: options.version,
-      description: 'Append-only changesets per stream, with mandatory optimistic concurrency.',
-    },
-    ...(options.bearer ? { security: [{ bearer: [] }] } : {}),
-  });
+export function openApiDocument({ version, bearer }: DocumentOptions): object {
+  const { info, components } = OPEN_API_DOCUMENT;
+  return {
+    ...OPEN_API_DOCUMENT,
+    info: { ...info, version },
+    ...(bearer
+      ? {
+          components: { ...components, securitySchemes: { bearer: BEARER_SCHEME } },
+          security: [{ bearer: [] }],
+        }
+      : {}),
+  };
 }

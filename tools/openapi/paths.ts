@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { NEXT_CHECKPOINT_HEADER } from '../../core/index.js';
+import { NEXT_CHECKPOINT_HEADER } from '../../src/core/index.js';
 import {
   ChangesetBody,
   ChangesetsResponse,

@@ -2,9 +2,10 @@ import { z } from '@hono/zod-openapi';
 
 /**
  * Schemas of the wire contract, from which the OpenAPI document at `GET /openapi.json` is
- * generated. Only that document needs them, so the app loads them on its first request for it
- * and never otherwise (a cold Lambda answers sooner). `parseChangesetBody` checks commit bodies
- * by hand; a test holds it and `ChangesetBody` to the same verdicts.
+ * generated (`npm run openapi`). They are development tools: the server serves the generated
+ * document and never loads zod (a cold Lambda answers sooner, and installs are smaller).
+ * `parseChangesetBody` checks commit bodies by hand; a test holds it and `ChangesetBody` to the
+ * same verdicts.
  */
 
 const JsonObject = z.record(z.string(), z.unknown());
