@@ -181,11 +181,15 @@ export async function commitChangeset(
 
 /** An enumerated changeset with its events and metadata serialised. */
 export const toChangesetText = ({
+  streamId,
+  changesetId,
+  checkpoint,
   events,
   metadata,
-  ...rest
 }: IndexedChangeset): IndexedChangesetText => ({
-  ...rest,
+  streamId,
+  changesetId,
+  checkpoint,
   eventsJson: JSON.stringify(events),
   metadataJson: JSON.stringify(metadata),
 });

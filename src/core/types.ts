@@ -34,7 +34,10 @@ export type IndexedChangeset = Changeset & { readonly checkpoint: Checkpoint };
  * `JSON.stringify` writes the parsed values, for readers that pass them on without looking
  * inside (the enumeration over HTTP, the changeset push channel).
  */
-export type IndexedChangesetText = Omit<IndexedChangeset, 'events' | 'metadata'> & {
+export type IndexedChangesetText = Pick<
+  IndexedChangeset,
+  'streamId' | 'changesetId' | 'checkpoint'
+> & {
   /** `JSON.stringify(events)`. */
   readonly eventsJson: string;
   /** `JSON.stringify(metadata)`. */

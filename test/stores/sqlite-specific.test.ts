@@ -16,6 +16,7 @@ import {
   prepareFirstChangesetEndingAtOrAfter,
 } from '../../src/stores/sqlite/event-bounds.js';
 import { readGlobalSql } from '../../src/stores/sqlite/read-global.js';
+import { CHANGESET_TEXT_COLUMNS } from '../../src/stores/sqlite/rows.js';
 import { toStoreError } from '../../src/stores/sqlite/sqlite-errors.js';
 import { streamHeadSql } from '../../src/stores/sqlite/stream-head.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
@@ -423,7 +424,8 @@ describe('query plans', () => {
     return withRawConnection(file, (db) => ({
       lastEventOf: plan(db, lastEventOfSql, 'a', 3),
       readChangesets: plan(db, readChangesetsSql, range),
-      readGlobal: plan(db, readGlobalSql, 3, 10),
+      readGlobal: plan(db, readGlobalSql(), 3, 10),
+      readGlobalText: plan(db, readGlobalSql(CHANGESET_TEXT_COLUMNS), 3, 10),
       streamHead: plan(db, streamHeadSql, 'a'),
       forthcoming: plan(db, forthcomingSql, 'a', 2),
       insert: plan(db, insertChangesetSql, {

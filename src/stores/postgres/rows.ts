@@ -11,13 +11,12 @@ export const CHANGESET_COLUMNS =
   'checkpoint, stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events';
 
 /**
- * The same columns with the `json` ones cast to `text`: `json` keeps the text it was given,
- * which `JSON.stringify` wrote, so it reaches the reader without being parsed.
+ * What the enumeration as text reads: only what its answers carry, with the `json` columns cast
+ * to `text` (`json` keeps the text it was given, which `JSON.stringify` wrote, so it reaches
+ * the reader without being parsed).
  */
-export const CHANGESET_TEXT_COLUMNS = CHANGESET_COLUMNS.replace(
-  'metadata, events',
-  'metadata::text AS metadata, events::text AS events',
-);
+export const CHANGESET_TEXT_COLUMNS =
+  'checkpoint, stream_id, changeset_id, metadata::text AS metadata, events::text AS events';
 
 /** The same columns of the table aliased `alias`. */
 export const changesetColumnsOf = (alias: string): string =>
@@ -74,9 +73,6 @@ export type ChangesetTextTuple = [
   checkpoint: number | null,
   streamId: string,
   changesetId: number,
-  firstEventId: number,
-  lastEventId: number,
-  timestamp: string,
   metadataJson: string,
   eventsJson: string,
 ];
@@ -86,21 +82,9 @@ export function toIndexedChangesetText([
   checkpoint,
   streamId,
   changesetId,
-  firstEventId,
-  lastEventId,
-  timestamp,
   metadataJson,
   eventsJson,
 ]: ChangesetTextTuple): IndexedChangesetText {
   if (checkpoint === null) throw new Error('The global enumeration returned an unindexed row');
-  return {
-    streamId,
-    changesetId,
-    firstEventId,
-    lastEventId,
-    timestamp,
-    metadataJson,
-    eventsJson,
-    checkpoint,
-  };
+  return { streamId, changesetId, metadataJson, eventsJson, checkpoint };
 }

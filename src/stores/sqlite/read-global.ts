@@ -1,15 +1,15 @@
 import type { Database } from 'better-sqlite3';
 import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
-import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, toChangeset, toChangesetText } from './rows.js';
+import type { ChangesetRow, ChangesetTextRow } from './rows.js';
+import { CHANGESET_COLUMNS, CHANGESET_TEXT_COLUMNS, toChangeset, toChangesetText } from './rows.js';
 
 /**
  * A rowid range scan. Checkpoints are assigned under the write lock and become visible only
  * when their commit does, so a reader never sees checkpoint n + 1 without n: a page is always a
  * gapless run, and a reader resuming at `next_checkpoint` misses nothing.
  */
-export const readGlobalSql = `
-  SELECT ${CHANGESET_COLUMNS} FROM changesets
+export const readGlobalSql = (columns = CHANGESET_COLUMNS): string => `
+  SELECT ${columns} FROM changesets
   WHERE checkpoint >= ?
   ORDER BY checkpoint
   LIMIT ?
@@ -23,9 +23,12 @@ export function prepareReadGlobal(db: Database): {
   read: (checkpoint: Checkpoint, limit: number) => IndexedChangeset[];
   readText: (checkpoint: Checkpoint, limit: number) => IndexedChangesetText[];
 } {
-  const select = db.prepare<[Checkpoint, number], ChangesetRow>(readGlobalSql).raw();
+  const select = db.prepare<[Checkpoint, number], ChangesetRow>(readGlobalSql()).raw();
+  const selectText = db
+    .prepare<[Checkpoint, number], ChangesetTextRow>(readGlobalSql(CHANGESET_TEXT_COLUMNS))
+    .raw();
   return {
     read: (checkpoint, limit) => select.all(checkpoint, limit).map(toChangeset),
-    readText: (checkpoint, limit) => select.all(checkpoint, limit).map(toChangesetText),
+    readText: (checkpoint, limit) => selectText.all(checkpoint, limit).map(toChangesetText),
   };
 }

@@ -46,22 +46,29 @@ export const toChangeset = ([
   checkpoint,
 });
 
-/** The same row with its JSON columns left as the text `JSON.stringify` wrote. */
+/**
+ * What the enumeration as text reads (`CHANGESET_TEXT_COLUMNS`): only what its answers carry,
+ * the JSON columns left as the text `JSON.stringify` wrote.
+ */
+export const CHANGESET_TEXT_COLUMNS = 'checkpoint, stream_id, changeset_id, metadata, events';
+
+export type ChangesetTextRow = readonly [
+  checkpoint: number,
+  streamId: string,
+  changesetId: number,
+  metadataJson: string,
+  eventsJson: string,
+];
+
 export const toChangesetText = ([
   checkpoint,
   streamId,
   changesetId,
-  firstEventId,
-  lastEventId,
-  timestamp,
   metadataJson,
   eventsJson,
-]: ChangesetRow): IndexedChangesetText => ({
+]: ChangesetTextRow): IndexedChangesetText => ({
   streamId,
   changesetId,
-  firstEventId,
-  lastEventId,
-  timestamp,
   metadataJson,
   eventsJson,
   checkpoint,
