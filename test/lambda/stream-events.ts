@@ -52,7 +52,10 @@ export async function commitRecord(spec: CommitSpec): Promise<DynamoDBRecord> {
     lastEventId: spec.firstEventId + spec.events.length - 1,
     timestamp: '2026-11-27T09:00:00.000Z',
     commitId: newCommitId(),
-    payload: await encodePayload(spec.streamId, spec.events, metadata),
+    payload: await encodePayload(spec.streamId, {
+      events: JSON.stringify(spec.events),
+      metadata: JSON.stringify(metadata),
+    }),
   });
   const SequenceNumber = nextSequenceNumber();
   return {

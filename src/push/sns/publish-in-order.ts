@@ -1,5 +1,6 @@
 import type { PublishBatchInput, PublishBatchResponse } from '@aws-sdk/client-sns';
 import type { SnsMessage } from './messages.js';
+import { utf8Length } from '../../core/index.js';
 
 /**
  * The one SNS call the publisher makes. Structural, so the publishing rules are tested with a
@@ -23,8 +24,6 @@ export interface PublishInOrderOptions {
   /** Told why messages were not published (refused entries, a failed call). Default: nothing. */
   readonly onError?: (error: unknown) => void;
 }
-
-const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
  * Publishes `messages` (in the order given) to one FIFO topic, ten per PublishBatch call, and
@@ -70,7 +69,7 @@ export async function publishInOrder(
         failed.add(next);
         continue;
       }
-      const size = utf8Bytes(message.body);
+      const size = utf8Length(message.body);
       if (size > maxBytes) {
         report(
           new Error(

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Changeset, JsonObject } from '../../core/index.js';
-import { errors } from '../../core/index.js';
+import type { Changeset, ChangesetJson, JsonObject } from '../../core/index.js';
+import { errors, utf8Length } from '../../core/index.js';
 import type { Item } from './attributes.js';
 import { numberOf, numberValue, optionalNumberOf, stringOf } from './attributes.js';
 import {
@@ -31,8 +31,6 @@ const TIMESTAMP_BYTES = 27;
  */
 const BROTLI_QUALITY = 6;
 
-const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
-
 /**
  * Everything in a changeset item except its payload, at the largest size each attribute can
  * take, plus what the item will carry later and what DynamoDB counts for it:
@@ -43,7 +41,7 @@ const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
  */
 function fixedBytes(streamId: string): number {
   const number = (name: string) => attributeBytes(name, MAX_NUMBER_BYTES);
-  const keys = attributeBytes(ATTR.streamId, utf8Bytes(streamId)) + number(ATTR.changesetId);
+  const keys = attributeBytes(ATTR.streamId, utf8Length(streamId)) + number(ATTR.changesetId);
   const lsiEntry = (sortKey: string) => keys + number(sortKey) + LSI_ENTRY_OVERHEAD_BYTES;
   return (
     keys +
@@ -74,15 +72,12 @@ export type PayloadAttributes = Record<string, AttributeValue>;
  */
 export async function encodePayload(
   streamId: string,
-  events: readonly JsonObject[],
-  metadata: JsonObject,
+  { events: eventsJson, metadata: metadataJson }: ChangesetJson,
 ): Promise<PayloadAttributes> {
   const budget = MAX_ITEM_BYTES - fixedBytes(streamId);
-  const eventsJson = JSON.stringify(events);
-  const metadataJson = JSON.stringify(metadata);
   const plainBytes =
-    attributeBytes(ATTR.events, utf8Bytes(eventsJson)) +
-    attributeBytes(ATTR.metadata, utf8Bytes(metadataJson));
+    attributeBytes(ATTR.events, utf8Length(eventsJson)) +
+    attributeBytes(ATTR.metadata, utf8Length(metadataJson));
   if (plainBytes <= budget) {
     return { [ATTR.events]: { S: eventsJson }, [ATTR.metadata]: { S: metadataJson } };
   }
@@ -96,7 +91,7 @@ export async function encodePayload(
   });
   const compressedBytes =
     attributeBytes(ATTR.payload, compressed.byteLength) +
-    attributeBytes(ATTR.payloadFormat, utf8Bytes(BROTLI_JSON));
+    attributeBytes(ATTR.payloadFormat, utf8Length(BROTLI_JSON));
   if (compressedBytes > budget) {
     throw errors.changesetTooLarge(streamId, 'changeset', MAX_ITEM_BYTES);
   }

@@ -6,7 +6,7 @@ import type {
   PlannedChangeset,
   StreamHead,
 } from '../../core/index.js';
-import { EMPTY_STREAM, decideCommit, expectedValue } from '../../core/index.js';
+import { EMPTY_STREAM, changesetJsonOf, decideCommit, expectedValue } from '../../core/index.js';
 import type { Item } from './attributes.js';
 import type { PayloadAttributes } from './changeset-item.js';
 import { changesetItem, encodePayload, newCommitId, writtenBy } from './changeset-item.js';
@@ -115,7 +115,7 @@ export function prepareCommit(
 
   return async (request) => {
     const { streamId, expectation } = request;
-    const payload = await encodePayload(streamId, request.events, request.metadata);
+    const payload = await encodePayload(streamId, changesetJsonOf(request));
     // The empty head is a lower bound of every stream's head, as good as a remembered one.
     let head: StreamHead | undefined =
       heads.get(streamId) ?? (expectedValue(expectation) === 0 ? EMPTY_STREAM : undefined);

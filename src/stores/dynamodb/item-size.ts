@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { utf8Length } from '../../core/index.js';
 
 /** DynamoDB's item size limit: 400 KiB, attribute names included. */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -11,8 +12,6 @@ export const MAX_ITEM_BYTES = 400 * 1024;
  */
 export const LSI_ENTRY_OVERHEAD_BYTES = 100;
 
-const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
-
 /**
  * A number's stored size: about one byte per two significant digits, plus one. Leading and
  * trailing zeros, the sign and the decimal point do not count.
@@ -24,7 +23,7 @@ export function numberBytes(text: string): number {
 
 /** The size DynamoDB counts for one attribute value (the types this store writes). */
 export function valueBytes(value: AttributeValue): number {
-  if (value.S !== undefined) return utf8Bytes(value.S);
+  if (value.S !== undefined) return utf8Length(value.S);
   if (value.N !== undefined) return numberBytes(value.N);
   if (value.B !== undefined) return value.B.byteLength;
   throw new Error(`Unexpected attribute type: ${Object.keys(value).join(', ')}`);
@@ -33,7 +32,7 @@ export function valueBytes(value: AttributeValue): number {
 /** An item's size as DynamoDB counts it toward the 400 KiB limit: names plus values. */
 export const itemBytes = (item: Readonly<Record<string, AttributeValue>>): number =>
   Object.entries(item).reduce(
-    (total, [name, value]) => total + utf8Bytes(name) + valueBytes(value),
+    (total, [name, value]) => total + utf8Length(name) + valueBytes(value),
     0,
   );
 
@@ -42,4 +41,4 @@ export const MAX_NUMBER_BYTES = numberBytes(String(Number.MAX_SAFE_INTEGER));
 
 /** The size of one attribute, for budgets computed before its value is known. */
 export const attributeBytes = (name: string, valueSize: number): number =>
-  utf8Bytes(name) + valueSize;
+  utf8Length(name) + valueSize;

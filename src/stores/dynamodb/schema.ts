@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { utf8Length } from '../../core/index.js';
 
 /**
  * Attribute names of the events table. The seed's names are kept, so an operator who knows the
@@ -87,4 +88,4 @@ export const MAX_STREAM_ID_BYTES = 2048;
 
 /** Whether a stream id fits DynamoDB's key; a longer one names a stream that cannot exist. */
 export const isStorableStreamId = (streamId: string): boolean =>
-  Buffer.byteLength(streamId, 'utf8') <= MAX_STREAM_ID_BYTES;
+  utf8Length(streamId) <= MAX_STREAM_ID_BYTES;
