@@ -11,7 +11,7 @@ import {
 import type { ChangesetRow } from './rows.js';
 import { CHANGESET_COLUMNS, changesetsTable, toChangeset } from './rows.js';
 import type { SchemaName } from './schema-name.js';
-import { firstEndingAtOrAfter } from './event-bounds.js';
+import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { prepareStreamHead } from './stream-head.js';
 
 /** Which column of the head an expectation names. */
@@ -65,7 +65,8 @@ export const forthcomingSql = (schema: SchemaName, kind: Expectation['kind']): s
        ORDER BY changeset_id`
     : // The first changeset ending after the expected event, by binary search (no index on
       // last event ids), and every one after it.
-      `WITH RECURSIVE ${firstEndingAtOrAfter(schema, 'bound', '$2::bigint + 1')}
+      `WITH RECURSIVE ${streamHeadQuery(schema)},
+         ${firstEndingAtOrAfter(schema, 'bound', '$2::bigint + 1')}
        SELECT ${CHANGESET_COLUMNS} FROM ${changesetsTable(schema)}
        WHERE stream_id = $1::text
          AND changeset_id >= (SELECT low FROM bound WHERE low = high)

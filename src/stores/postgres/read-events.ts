@@ -3,7 +3,7 @@ import type { Range, StreamEvent } from '../../core/index.js';
 import { sliceEvents } from '../../core/index.js';
 import type { FoundRow } from './read-changesets.js';
 import { changesetsOf } from './read-changesets.js';
-import { firstEndingAtOrAfter } from './event-bounds.js';
+import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { changesetColumnsOf, changesetsTable } from './rows.js';
 import type { SchemaName } from './schema-name.js';
 
@@ -18,12 +18,11 @@ import type { SchemaName } from './schema-name.js';
  */
 export const readEventsSql = (schema: SchemaName): string => `
   WITH RECURSIVE
+  ${streamHeadQuery(schema)},
   ${firstEndingAtOrAfter(schema, 'first_bound', '$2::bigint')},
   ${firstEndingAtOrAfter(schema, 'last_bound', '$3::bigint')}
   SELECT stream.found, ${changesetColumnsOf('c')}
-  FROM (
-    SELECT EXISTS (SELECT 1 FROM ${changesetsTable(schema)} WHERE stream_id = $1::text) AS found
-  ) AS stream
+  FROM (SELECT EXISTS (SELECT 1 FROM head) AS found) AS stream
   LEFT JOIN ${changesetsTable(schema)} AS c
     ON c.stream_id = $1::text
     AND c.changeset_id >= (SELECT low FROM first_bound WHERE low = high)
