@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors as honoCors } from 'hono/cors';
 import { NEXT_CHECKPOINT_HEADER } from '../core/index.js';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_S } from './cors-policy.js';
 
 /**
  * Which web pages may call the API from a browser: exact origins (`https://app.example.com`),
@@ -10,9 +11,6 @@ import { NEXT_CHECKPOINT_HEADER } from '../core/index.js';
 export interface CorsOptions {
   readonly origins: readonly string[];
 }
-
-/** How long a browser may reuse a preflight answer, in seconds. */
-const PREFLIGHT_MAX_AGE_S = 600;
 
 /**
  * Cross-origin resource sharing for browsers running the client SDK: the methods and request
@@ -26,9 +24,9 @@ export function cors(options: CorsOptions): MiddlewareHandler {
   const allowed = new Set(options.origins);
   return honoCors({
     origin: anyOrigin ? '*' : (origin) => (allowed.has(origin) ? origin : null),
-    allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Last-Event-ID'],
+    allowMethods: CORS_ALLOW_METHODS,
+    allowHeaders: CORS_ALLOW_HEADERS,
     exposeHeaders: [NEXT_CHECKPOINT_HEADER, 'Retry-After'],
-    maxAge: PREFLIGHT_MAX_AGE_S,
+    maxAge: CORS_MAX_AGE_S,
   });
 }

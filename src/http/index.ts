@@ -6,5 +6,5 @@ export { PUBLIC_PATHS, digestEquals, requireApiToken } from './auth.js';
 export type { AccessScope, ApiToken, AuthOptions, TokenEquals } from './auth.js';
 export { DEFAULT_HEALTH_SETTINGS } from './routes/health.js';
 export type { HealthSettings } from './routes/health.js';
-export { parseCorsOrigins } from './cors-origins.js';
+export { parseCorsOrigins } from './cors-policy.js';
 export type { CorsOptions } from './cors.js';

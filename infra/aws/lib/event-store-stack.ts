@@ -13,7 +13,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { STATISTICS_PROJECTION } from '../../../src/core/statistics.js';
-import { parseCorsOrigins } from '../../../src/http/cors-origins.js';
+import {
+  CORS_ALLOW_HEADERS as SDK_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_MAX_AGE_S,
+  parseCorsOrigins,
+} from '../../../src/http/cors-policy.js';
 import { LAMBDA_ENV } from '../../../src/lambda/settings.js';
 import { tableDefinition } from '../../../src/stores/dynamodb/create-table.js';
 import { ATTR, projectionKey } from '../../../src/stores/dynamodb/schema.js';
@@ -43,10 +48,7 @@ export interface EventStoreStackProps extends StackProps {
 
 /** The request headers a browser page may send: the SDK's, and those of both auth modes. */
 const CORS_ALLOW_HEADERS = [
-  'Authorization',
-  'Content-Type',
-  'Accept',
-  'Last-Event-ID',
+  ...SDK_HEADERS,
   'X-Api-Key',
   'X-Amz-Date',
   'X-Amz-Security-Token',
@@ -284,9 +286,9 @@ export class EventStoreStack extends Stack {
         : {
             defaultCorsPreflightOptions: {
               allowOrigins: [...corsOrigins],
-              allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+              allowMethods: CORS_ALLOW_METHODS,
               allowHeaders: CORS_ALLOW_HEADERS,
-              maxAge: Duration.minutes(10),
+              maxAge: Duration.seconds(CORS_MAX_AGE_S),
             },
           }),
     });

@@ -1,3 +1,15 @@
+/** The methods the API answers, as CORS allows them to browser pages. */
+export const CORS_ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+
+/**
+ * The request headers the client SDK sends: `Authorization` for tokens, `Content-Type` and
+ * `Accept`, `Last-Event-ID` when resuming a subscription.
+ */
+export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'Last-Event-ID'];
+
+/** How long a browser may reuse a preflight answer, in seconds. */
+export const CORS_MAX_AGE_S = 600;
+
 /**
  * Reads `*` or a comma-separated list of origins (`scheme://host[:port]`, as browsers send them
  * in `Origin`: no path, no trailing slash); an empty text is no origin at all.
