@@ -19,7 +19,7 @@ import type {
   StreamHead,
 } from '../../src/core/index.js';
 import type { FeatureSuite, StoreUnderTest } from './harness.js';
-import { FC_SEED } from '../setup/fast-check.js';
+import { FC_PATH, FC_SEED } from '../setup/fast-check.js';
 
 /*
  * Model-based test: random sequences of commits and reads run against the store and against a
@@ -40,9 +40,7 @@ import { FC_SEED } from '../setup/fast-check.js';
  *   EES_FC_SEED=<seed> EES_FC_PATH=<path> EES_FC_REPLAY_PATH=<replayPath> npx vitest run ...
  */
 
-const SEED = FC_SEED;
 const RUNS = Number(process.env.EES_MODEL_RUNS ?? 15);
-const PATH = process.env.EES_FC_PATH;
 const REPLAY_PATH = process.env.EES_FC_REPLAY_PATH;
 /**
  * No run starts after this long: the test then fails ("too many pre-condition failures") rather
@@ -629,10 +627,10 @@ export const testModel: FeatureSuite = (suite) => {
           },
         ),
         {
-          seed: SEED,
+          seed: FC_SEED,
           numRuns: RUNS,
           skipAllAfterTimeLimit: TIME_LIMIT_MS,
-          ...(PATH === undefined ? {} : { path: PATH }),
+          ...(FC_PATH === undefined ? {} : { path: FC_PATH }),
         },
       );
       if (details.failed && details.counterexample === null) {

@@ -19,7 +19,7 @@ import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import type { EesProcess } from '../runtime/cli-process.js';
 import { listeningUrl, runEes } from '../runtime/cli-process.js';
-import { FC_SEED } from '../setup/fast-check.js';
+import { FC_PATH, FC_SEED } from '../setup/fast-check.js';
 
 /*
  * Property-based fuzzing of the HTTP API: random requests that mix valid and invalid methods,
@@ -37,23 +37,21 @@ import { FC_SEED } from '../setup/fast-check.js';
  *   EES_FC_SEED=<seed> EES_FC_PATH=<path> npx vitest run test/http/fuzz.test.ts -t '<test name>'
  */
 
-const SEED = FC_SEED;
 /** Runs per in-process target; the real server gets a quarter of them. */
 const RUNS = Number(process.env.EES_FUZZ_RUNS ?? 300);
 const SERVER_RUNS = Math.max(20, Math.ceil(RUNS / 4));
-const REPLAY_PATH = process.env.EES_FC_PATH;
 
 /**
  * Fixed seed and run count. `examples` run first whatever the seed: the counterexamples this
  * file once found, so that they never come back unnoticed (a reported path counts them too).
  */
 const settings = <T>(numRuns: number, examples: T[] = []): fc.Parameters<T> => ({
-  seed: SEED,
+  seed: FC_SEED,
   numRuns,
   examples,
   // A hung request fails its run (and is shrunk) instead of timing out the whole test.
   plugins: [fc.timeout(15_000)],
-  ...(REPLAY_PATH === undefined ? {} : { path: REPLAY_PATH }),
+  ...(FC_PATH === undefined ? {} : { path: FC_PATH }),
 });
 
 /** Generous: the machine running the tests may be busy with other work. */
