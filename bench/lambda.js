@@ -21,7 +21,7 @@ import process from 'node:process';
 import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
-import { PACKAGE, parseOptions, positiveIntegerOption } from './lib/workload.js';
+import { PACKAGE, median, parseOptions, positiveIntegerOption } from './lib/workload.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -140,12 +140,6 @@ function coldStart(file) {
     });
   });
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (value) => value.toFixed(1);

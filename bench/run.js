@@ -21,6 +21,7 @@ import {
   COMMIT_BODY,
   PACKAGE,
   durationOption,
+  median,
   parseOptions,
 } from './lib/workload.js';
 
@@ -32,12 +33,6 @@ const TARGET_RATIO = 0.5;
 
 /** Rounds of (GET /version, commits), each load running `duration / ROUNDS` seconds a round. */
 const ROUNDS = 5;
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /** One endpoint's rounds as one figure: the rate over all of them, the median latencies. */
 function combine(figures) {

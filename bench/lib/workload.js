@@ -83,3 +83,10 @@ export const positiveIntegerOption = (defaultValue) => ({
   valid: (value) => Number.isInteger(value) && value > 0,
   expected: 'a positive integer',
 });
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
