@@ -70,7 +70,7 @@ export function createGroupCommit(
       const retry = options.busyRetry;
       if (mayRetry && retry?.isBusy(error) === true) {
         const now = Date.now();
-        const since = (batch[0] ?? { busySince: now }).busySince ?? now;
+        const since = batch[0]?.busySince ?? now;
         if (now - since < retry.forMs) {
           for (const entry of batch) entry.busySince ??= since;
           waiting.unshift(...batch);
