@@ -11,7 +11,10 @@ import type {
   JsonObject,
 } from '../../src/core/index.js';
 import { NEW_STREAM, isEesError, nextCheckpoint } from '../../src/core/index.js';
-import { insertChangesetSql } from '../../src/stores/postgres/commit.js';
+import {
+  insertChangesetsParameters,
+  insertChangesetsSql,
+} from '../../src/stores/postgres/commit.js';
 import { MIGRATIONS } from '../../src/stores/postgres/migrations/index.js';
 import { isConnectionError, toStoreError } from '../../src/stores/postgres/postgres-errors.js';
 import { schemaName } from '../../src/stores/postgres/schema-name.js';
@@ -364,18 +367,19 @@ describePostgres('postgres store', () => {
           for (let k = 0; k < 5; k++) {
             await sleep(40);
             await client.query('BEGIN');
+            const events = [{ slow: k }];
+            const slow = {
+              ...request(`slow-${k}`, NEW_STREAM, events),
+              metadata: {},
+              json: { events: JSON.stringify(events), metadata: '{}' },
+            };
             const { rows } = await client.query<{
               changeset_id: number;
-              first_event_id: string;
               last_event_id: string;
-            }>(insertChangesetSql(schemaName(schema), 'changeset'), [
-              `slow-${k}`,
-              0,
-              1,
-              new Date().toISOString(),
-              '{}',
-              JSON.stringify([{ slow: k }]),
-            ]);
+            }>(
+              insertChangesetsSql(schemaName(schema), 1),
+              insertChangesetsParameters([slow], new Date().toISOString()),
+            );
             await sleep(150);
             await client.query('COMMIT');
             const row = rows[0];
@@ -384,9 +388,9 @@ describePostgres('postgres store', () => {
               streamId: `slow-${k}`,
               // A plain connection returns bigint as text.
               changesetId: row.changeset_id,
-              firstEventId: Number(row.first_event_id),
+              firstEventId: 1,
               lastEventId: Number(row.last_event_id),
-              events: [{ slow: k }],
+              events,
               metadata: {},
               timestamp: '',
               checkpoint: null,
@@ -489,6 +493,27 @@ describePostgres('postgres store', () => {
       expect((await b.readChangesets('duel', {}))?.map(unindexed)).toEqual(winners);
     });
 
+    it('batches racing over the same streams in opposite orders neither deadlock nor lose a race', async () => {
+      const schema = freshSchema();
+      // One statement in flight per instance, so each instance's commits form big batches.
+      const commits = { maxInFlight: 1 };
+      const [a, b] = [await openStore({ schema, commits }), await openStore({ schema, commits })];
+      const streams = Array.from({ length: 20 }, (_, s) => `race-${s}`);
+      for (let round = 0; round < 10; round++) {
+        const race = (store: EventStore, order: readonly string[]) =>
+          order.map((streamId) => store.commit(request(streamId, afterChangeset(round))));
+        // A deadlock would fail a statement (and so its commits) after deadlock_timeout.
+        const results = await Promise.all([
+          ...race(a, streams),
+          ...race(b, [...streams].reverse()),
+        ]);
+        const won = results.flatMap((r) => (r.status === 'committed' ? [r.changeset] : []));
+        expect(won.map((c) => c.streamId).sort()).toEqual([...streams].sort());
+        expect(won.every((c) => c.changesetId === round + 1)).toBe(true);
+        expect(results.filter((r) => r.status === 'conflict')).toHaveLength(streams.length);
+      }
+    });
+
     it('stays correct when the database defaults to SERIALIZABLE', async () => {
       const url = new URL(POSTGRES_URL);
       url.searchParams.set('options', '-c default_transaction_isolation=serializable');
@@ -521,6 +546,70 @@ describePostgres('postgres store', () => {
       expect((await reader.readGlobal(0, 10)).map((c) => [c.streamId, c.checkpoint])).toEqual([
         ['s', 0],
       ]);
+    });
+  });
+
+  describe('batched commits', () => {
+    it('commits arriving together share one statement, each with its own outcome', async () => {
+      let clockReadings = 0;
+      const schema = freshSchema();
+      const store = await openStore({
+        schema,
+        commits: { maxInFlight: 1 },
+        // Read once per statement: the count says how many statements ran.
+        clock: () => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ++clockReadings)),
+      });
+      await store.commit(request('existing', NEW_STREAM, [{ n: 1 }, { n: 2 }]));
+      await store.commit(request('existing', afterChangeset(1), [{ n: 3 }]));
+      const [first, second] = (await store.readChangesets('existing', {})) ?? [];
+      clockReadings = 0;
+
+      const results = await Promise.all([
+        // Finds the store idle: runs at once, alone.
+        store.commit(request('alone', NEW_STREAM)),
+        // Wait for it, then go together, one per stream: the other commits to 'existing' and
+        // 'twice' each go in the next statement on.
+        ...Array.from({ length: 10 }, (_, s) => store.commit(request(`new-${s}`, NEW_STREAM))),
+        store.commit(request('existing', afterChangeset(2), [{ n: 4 }])),
+        store.commit(request('existing', afterChangeset(1))),
+        store.commit(request('existing', afterEvent(2))),
+        store.commit(request('existing', afterChangeset(9))),
+        store.commit(request('twice', NEW_STREAM, [{ attempt: 1 }])),
+        // Same stream: never in the batch of the first, so it goes next and loses.
+        store.commit(request('twice', NEW_STREAM, [{ attempt: 2 }])),
+      ]);
+      // alone; new-*, existing 2, twice 1; existing 1, twice 2; existing event 2; existing 9.
+      expect(clockReadings).toBe(5);
+
+      const committed = results.flatMap((r) => (r.status === 'committed' ? [r.changeset] : []));
+      expect(
+        committed.map((c) => [c.streamId, c.changesetId, c.firstEventId, c.lastEventId]),
+      ).toEqual([
+        ['alone', 1, 1, 1],
+        ...Array.from({ length: 10 }, (_, s) => [`new-${s}`, 1, 1, 1]),
+        ['existing', 3, 4, 4],
+        ['twice', 1, 1, 1],
+      ]);
+      // Everything but the first went in one statement, at one instant.
+      expect(new Set(committed.slice(1).map((c) => c.timestamp)).size).toBe(1);
+      expect(committed[0]?.timestamp).not.toBe(committed[1]?.timestamp);
+
+      const third = committed.find((c) => c.streamId === 'existing');
+      const twice = committed.find((c) => c.streamId === 'twice');
+      if (first === undefined || second === undefined || third === undefined || twice === undefined)
+        throw new Error('missing changesets');
+      const forthcoming = (r: CommitResult | undefined) =>
+        r?.status === 'conflict' ? r.forthcoming.map(unindexed) : r;
+      expect(forthcoming(results[12])).toEqual([second, third].map(unindexed));
+      expect(forthcoming(results[13])).toEqual([second, third].map(unindexed));
+      expect(results[14]).toEqual({
+        status: 'ahead',
+        head: { lastChangesetId: 3, lastEventId: 4 },
+      });
+      expect(forthcoming(results[16])).toEqual([unindexed(twice)]);
+      expect((await store.readChangesets('existing', {}))?.map(unindexed)).toEqual(
+        [first, second, third].map(unindexed),
+      );
     });
   });
 

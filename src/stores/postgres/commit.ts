@@ -1,5 +1,11 @@
 import type { Pool } from 'pg';
-import type { CommitRequest, CommitResult, Expectation, StreamHead } from '../../core/index.js';
+import type {
+  ChangesetJson,
+  CommitRequest,
+  CommitResult,
+  Expectation,
+  StreamHead,
+} from '../../core/index.js';
 import {
   EMPTY_STREAM,
   changesetFromJson,
@@ -13,46 +19,83 @@ import { CHANGESET_COLUMNS, changesetsTable, toChangeset } from './rows.js';
 import type { SchemaName } from './schema-name.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { prepareStreamHead } from './stream-head.js';
+import { createBatcher } from './batcher.js';
 
-/** Which column of the head an expectation names. */
-const HEAD_COLUMN: Record<Expectation['kind'], string> = {
-  changeset: 'head.changeset_id',
-  event: 'head.last_event_id',
-};
+/** The parameters each changeset of a batched insert takes, after the batch's timestamp. */
+const PARAMETERS_PER_CHANGESET = 6;
 
 /**
- * The whole commit in one autocommitted statement: read the stream's head (one backward seek,
- * 0/0 for a new stream), insert the next changeset only if the head is where the writer
- * expected, and return it.
+ * Inserts up to `count` changesets of distinct streams in one autocommitted statement: for each
+ * one, read its stream's head (one backward seek, 0/0 for a new stream), insert the next
+ * changeset only if the head is where its writer expected, and return what went in.
+ *
+ * Parameters: `$1` the commit timestamp, then six per changeset: stream id, expected value,
+ * whether that value is an event id (otherwise a changeset id), event count, metadata, events.
  *
  * Why this is safe under READ COMMITTED: the head is read from the statement's snapshot, which
  * may be stale, but a stream's changesets are numbered without gaps, so a stale head means the
  * changeset number we insert already exists (committed, or being inserted by a transaction
- * still open). `UNIQUE (stream_id, changeset_id)` then makes this insert wait for that
- * transaction and, once it commits, do nothing (`ON CONFLICT DO NOTHING`, no error, no
+ * still open). `PRIMARY KEY (stream_id, changeset_id)` then makes this insert wait for that
+ * transaction and, once it commits, skip the row (`ON CONFLICT DO NOTHING`, no error, no
  * transaction to retry). If it rolls back, ours goes in. Of two writers with one expectation
- * exactly one inserts.
+ * exactly one inserts, and the other changesets of the batch are unaffected.
+ *
+ * Rows are inserted in the order given (`ORDER BY r.n`), which the caller sorts by stream id:
+ * two batches that wait for each other's rows then always wait in the same order and cannot
+ * deadlock.
  */
-export const insertChangesetSql = (schema: SchemaName, kind: Expectation['kind']): string => `
+export const insertChangesetsSql = (schema: SchemaName, count: number): string => {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const p = 2 + i * PARAMETERS_PER_CHANGESET;
+    return `(${i}, $${p}::text, $${p + 1}::bigint, $${p + 2}::boolean, $${p + 3}::integer, $${p + 4}::json, $${p + 5}::json)`;
+  });
+  return `
   INSERT INTO ${changesetsTable(schema)}
     (stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events)
-  SELECT $1::text, head.changeset_id + 1, head.last_event_id + 1, head.last_event_id + $3::integer,
-         $4::text, $5::json, $6::json
-  FROM (
+  SELECT r.stream_id, head.changeset_id + 1, head.last_event_id + 1,
+         head.last_event_id + r.event_count, $1::text, r.metadata, r.events
+  FROM (VALUES ${rows.join(', ')})
+    AS r (n, stream_id, expected, by_event, event_count, metadata, events)
+  CROSS JOIN LATERAL (
     SELECT coalesce(last.changeset_id, 0) AS changeset_id,
            coalesce(last.last_event_id, 0) AS last_event_id
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (
       SELECT changeset_id, last_event_id FROM ${changesetsTable(schema)}
-      WHERE stream_id = $1::text
+      WHERE stream_id = r.stream_id
       ORDER BY changeset_id DESC
       LIMIT 1
     ) AS last ON true
   ) AS head
-  WHERE ${HEAD_COLUMN[kind]} = $2::bigint
+  WHERE CASE WHEN r.by_event THEN head.last_event_id ELSE head.changeset_id END = r.expected
+  ORDER BY r.n
   ON CONFLICT DO NOTHING
-  RETURNING changeset_id, first_event_id, last_event_id
+  RETURNING stream_id, changeset_id, last_event_id
 `;
+};
+
+/** A commit request with its events and metadata serialised. */
+export type SerialisedRequest = CommitRequest & { readonly json: ChangesetJson };
+
+/** The parameters of `insertChangesetsSql` for these requests, all stamped `timestamp`. */
+export const insertChangesetsParameters = (
+  requests: readonly SerialisedRequest[],
+  timestamp: string,
+): unknown[] => {
+  const values: unknown[] = [timestamp];
+  for (const request of requests) {
+    const { json } = request;
+    values.push(
+      request.streamId,
+      expectedValue(request.expectation),
+      request.expectation.kind === 'event',
+      request.events.length,
+      json.metadata,
+      json.events,
+    );
+  }
+  return values;
+};
 
 /**
  * The changesets a conflicting writer gets back (core `isForthcoming`), found by index range
@@ -72,10 +115,13 @@ export const forthcomingSql = (schema: SchemaName, kind: Expectation['kind']): s
          AND changeset_id >= (SELECT low FROM bound WHERE low = high)
        ORDER BY changeset_id`;
 
-interface InsertedRow {
-  readonly changeset_id: number;
-  readonly first_event_id: number;
-  readonly last_event_id: number;
+/** What a batched insert returned for a changeset that went in, in array row mode. */
+type InsertedRow = [streamId: string, changesetId: number, lastEventId: number];
+
+/** One request's share of a batched insert: the batch's timestamp, and its row if it went in. */
+interface InsertOutcome {
+  readonly timestamp: string;
+  readonly row: InsertedRow | undefined;
 }
 
 /**
@@ -86,10 +132,22 @@ interface InsertedRow {
  */
 const MAX_ATTEMPTS = 5;
 
+export interface CommitBatching {
+  /** Most insert statements running at once; commits arriving meanwhile join the next one. */
+  readonly maxInFlight: number;
+  /** Most changesets one insert statement writes. */
+  readonly maxBatch: number;
+}
+
+const byStreamId = (a: SerialisedRequest, b: SerialisedRequest): number =>
+  a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0;
+
 /**
- * Appends a changeset when its expectation holds. The normal case is one statement and one
- * round trip. When the insert does nothing, the expectation did not match or a concurrent
- * writer won: a second look at the head, classified by core `decideCommit`, says which.
+ * Appends a changeset when its expectation holds. Concurrent commits share insert statements
+ * (see `createBatcher`): one round trip and one transaction for all of them, each with its own
+ * expectation and outcome. When a commit's insert does nothing, the expectation did not match
+ * or a concurrent writer won: a second look at the head, classified by core `decideCommit`,
+ * says which.
  *
  * Returns `checkpoint: null`: checkpoints are assigned by the indexer after the commit.
  */
@@ -97,16 +155,34 @@ export function prepareCommit(
   pool: Pool,
   schema: SchemaName,
   clock: () => Date,
+  batching: CommitBatching,
 ): (request: CommitRequest) => Promise<CommitResult> {
   const headOf = prepareStreamHead(pool, schema);
-  const insertSql = {
-    changeset: insertChangesetSql(schema, 'changeset'),
-    event: insertChangesetSql(schema, 'event'),
-  };
+  const insertSql: string[] = [];
   const selectForthcoming = {
     changeset: forthcomingSql(schema, 'changeset'),
     event: forthcomingSql(schema, 'event'),
   };
+
+  const insertBatch = async (
+    requests: readonly SerialisedRequest[],
+  ): Promise<readonly InsertOutcome[]> => {
+    const count = requests.length;
+    const timestamp = clock().toISOString();
+    const { rows } = await pool.query<InsertedRow>({
+      name: `ees-commit-${count}`,
+      text: (insertSql[count] ??= insertChangesetsSql(schema, count)),
+      values: insertChangesetsParameters(
+        count > 1 ? [...requests].sort(byStreamId) : requests,
+        timestamp,
+      ),
+      rowMode: 'array',
+    });
+    if (count === 1) return [{ timestamp, row: rows[0] }];
+    const inserted = new Map(rows.map((row) => [row[0], row]));
+    return requests.map((request) => ({ timestamp, row: inserted.get(request.streamId) }));
+  };
+  const insert = createBatcher(insertBatch, { ...batching, key: (request) => request.streamId });
 
   const forthcoming = async (streamId: string, expectation: Expectation): Promise<CommitResult> => {
     const { rows } = await pool.query<ChangesetRow>({
@@ -117,25 +193,16 @@ export function prepareCommit(
     return { status: 'conflict', forthcoming: rows.map(toChangeset) };
   };
 
-  return async (request) => {
+  return async (commitRequest) => {
+    const request: SerialisedRequest =
+      commitRequest.json === undefined
+        ? { ...commitRequest, json: changesetJsonOf(commitRequest) }
+        : (commitRequest as SerialisedRequest);
     const { streamId, expectation } = request;
-    const json = changesetJsonOf(request);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const timestamp = clock().toISOString();
-      const { rows } = await pool.query<InsertedRow>({
-        name: `ees-commit-${expectation.kind}`,
-        text: insertSql[expectation.kind],
-        values: [
-          streamId,
-          expectedValue(expectation),
-          request.events.length,
-          timestamp,
-          json.metadata,
-          json.events,
-        ],
-      });
-      const row = rows[0];
+      const { timestamp, row } = await insert(request);
       if (row !== undefined) {
+        const [, changesetId, lastEventId] = row;
         return {
           status: 'committed',
           // Built from what was sent rather than returned (a changeset may be 400 KB): its
@@ -144,13 +211,13 @@ export function prepareCommit(
           changeset: changesetFromJson(
             {
               streamId,
-              changesetId: row.changeset_id,
-              firstEventId: row.first_event_id,
-              lastEventId: row.last_event_id,
+              changesetId,
+              firstEventId: lastEventId - request.events.length + 1,
+              lastEventId,
               timestamp,
               checkpoint: null,
             },
-            json,
+            request.json,
           ),
         };
       }

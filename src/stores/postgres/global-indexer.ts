@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IndexPassResult } from './indexer.js';
 
 export interface GlobalIndexerOptions {
@@ -7,6 +9,13 @@ export interface GlobalIndexerOptions {
   readonly batchSize: number;
   /** How often to look for commits made by other instances, which never kick this one. */
   readonly pollIntervalMs: number;
+  /**
+   * Least time between the starts of two kicked passes, in milliseconds. A kick right after a
+   * pass waits for the rest of it, and the commits made meanwhile are indexed together: under
+   * load one pass covers many commits instead of one each. A kick after a quiet spell runs at
+   * once.
+   */
+  readonly minPassIntervalMs: number;
   /**
    * Told when the enumeration has grown since this instance last looked, whoever indexed it:
    * with the streams concerned when all of the growth is this instance's pass, otherwise
@@ -45,6 +54,9 @@ export function createGlobalIndexer(options: GlobalIndexerOptions): GlobalIndexe
   let queued = false;
   let stopped = false;
   let position: number | undefined;
+  let lastPassStart = Number.NEGATIVE_INFINITY;
+  /** Cuts short a kicked pass's wait for its turn. */
+  const stopping = new AbortController();
 
   const observe = ({ assigned, streams, position: reached }: IndexPassResult): void => {
     if (position !== undefined && reached <= position) return;
@@ -73,9 +85,16 @@ export function createGlobalIndexer(options: GlobalIndexerOptions): GlobalIndexe
   const kick = (): void => {
     if (stopped || queued) return;
     queued = true;
-    void enqueue(() => {
+    void enqueue(async () => {
+      const wait = lastPassStart + options.minPassIntervalMs - performance.now();
+      // Still queued while it waits: kicks meanwhile add nothing, this pass will see them.
+      if (wait > 0 && !stopped) {
+        await sleep(wait, undefined, { signal: stopping.signal }).catch(() => undefined);
+      }
       queued = false;
-      return stopped ? Promise.resolve(0) : catchUp(false);
+      if (stopped) return 0;
+      lastPassStart = performance.now();
+      return catchUp(false);
     }).catch(() => undefined);
   };
 
@@ -88,6 +107,7 @@ export function createGlobalIndexer(options: GlobalIndexerOptions): GlobalIndexe
     indexNow: () => enqueue(() => catchUp(true)),
     async stop() {
       stopped = true;
+      stopping.abort();
       clearInterval(timer);
       await chain;
     },

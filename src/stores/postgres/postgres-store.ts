@@ -34,10 +34,28 @@ export interface PostgresStoreOptions {
     readonly batchSize?: number;
     /**
      * How often to look for commits made by other instances, in milliseconds. Default 100.
-     * Local commits are indexed right after they are acknowledged; another instance's commit
-     * reaches the enumeration within about this interval.
+     * Local commits are indexed right after they are acknowledged (see `minPassIntervalMs`);
+     * another instance's commit reaches the enumeration within about this interval.
      */
     readonly pollIntervalMs?: number;
+    /**
+     * Least time between two passes after local commits, in milliseconds. Default 10. A commit
+     * made when no pass ran for that long is indexed at once; under load, the commits of each
+     * interval are indexed together, which costs the database far less than a pass per commit.
+     */
+    readonly minPassIntervalMs?: number;
+  };
+  readonly commits?: {
+    /**
+     * Most commit statements this instance runs at once. Default 2. Commits that arrive while
+     * that many run wait and are then written together, in one statement and one transaction
+     * (each with its own expectation and outcome), so batches form under load by themselves and
+     * an idle store adds no wait. Keep it below `poolSize`: reads and the indexer need
+     * connections too.
+     */
+    readonly maxInFlight?: number;
+    /** Most commits one statement writes. Default 64. */
+    readonly maxBatch?: number;
   };
   /**
    * How long to wait for a connection (to open one, or for a free one in a busy pool) before
@@ -77,6 +95,9 @@ const DEFAULTS = {
   poolSize: 10,
   batchSize: 1000,
   pollIntervalMs: 100,
+  minPassIntervalMs: 10,
+  maxInFlight: 2,
+  maxBatch: 64,
   connectionTimeoutMs: 5000,
   queryTimeoutMs: 10_000,
 } as const;
@@ -147,7 +168,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
   }
 
-  const commit = prepareCommit(pool, schema, clock);
+  const commit = prepareCommit(pool, schema, clock, {
+    maxInFlight: positiveInteger(
+      'commits.maxInFlight',
+      options.commits?.maxInFlight ?? DEFAULTS.maxInFlight,
+    ),
+    maxBatch: positiveInteger('commits.maxBatch', options.commits?.maxBatch ?? DEFAULTS.maxBatch),
+  });
   const readChangesets = prepareReadChangesets(pool, schema);
   const readEvents = prepareReadEvents(pool, schema);
   const readGlobal = prepareReadGlobal(pool, schema);
@@ -162,6 +189,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     pass: prepareIndexPass(pool, schema, batchSize),
     batchSize,
     pollIntervalMs,
+    minPassIntervalMs: positiveInteger(
+      'indexer.minPassIntervalMs',
+      options.indexer?.minPassIntervalMs ?? DEFAULTS.minPassIntervalMs,
+    ),
     onAdvance: changes.notify,
   });
   // Whatever an earlier run committed but did not index.
