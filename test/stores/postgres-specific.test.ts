@@ -549,6 +549,27 @@ describePostgres('postgres store', () => {
     });
   });
 
+  describe('indexer', () => {
+    it('a pass that finds nothing to index writes nothing', async () => {
+      const schema = freshSchema();
+      const store = await openStore({ schema });
+      await store.commit(request('s', NEW_STREAM));
+      await store.indexNow();
+      // The row version of the global position: a write of any kind would change it.
+      const position = () =>
+        withAdmin(async (client) => {
+          const { rows } = await client.query<{ xmin: string; next_checkpoint: string }>(
+            `SELECT xmin::text AS xmin, next_checkpoint FROM "${schema}".global_position`,
+          );
+          return rows;
+        });
+      const before = await position();
+      expect(before).toEqual([{ xmin: expect.any(String) as unknown, next_checkpoint: '1' }]);
+      expect(await store.indexNow()).toBe(0);
+      expect(await position()).toEqual(before);
+    });
+  });
+
   describe('batched commits', () => {
     it('commits arriving together share one statement, each with its own outcome', async () => {
       let clockReadings = 0;
