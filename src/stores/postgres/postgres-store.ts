@@ -34,7 +34,7 @@ export interface PostgresStoreOptions {
     readonly batchSize?: number;
     /**
      * How often to look for commits made by other instances, in milliseconds. Default 100.
-     * Local commits are indexed right after they are acknowledged (see `minPassIntervalMs`);
+     * Local commits are indexed soon after they are acknowledged (see `minPassIntervalMs`);
      * another instance's commit reaches the enumeration within about this interval.
      */
     readonly pollIntervalMs?: number;
@@ -123,8 +123,9 @@ const guard = async <T>(work: () => Promise<T>): Promise<T> => {
  * the database does not answer), creates and migrates the schema, and starts the indexer that
  * gives committed changesets their checkpoints.
  *
- * Commits are one statement each. Checkpoints come from an ordered indexer (see `indexer.ts`)
- * so the global enumeration has no gaps even with many writers on many instances.
+ * A commit is one row of an insert statement, which concurrent commits share (see `commit.ts`).
+ * Checkpoints come from an ordered indexer (see `indexer.ts`), so the global enumeration has no
+ * gaps even with many writers on many instances.
  *
  * @example
  * ```ts
