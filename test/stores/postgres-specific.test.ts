@@ -632,6 +632,27 @@ describePostgres('postgres store', () => {
         [first, second, third].map(unindexed),
       );
     });
+    it('a commit the database refuses fails alone, not the others of its batch', async () => {
+      const store = await openStore({ schema: freshSchema(), commits: { maxInFlight: 1 } });
+      // JSON text that the HTTP route would never produce: PostgreSQL refuses the statement.
+      const refused = { ...request('refused', NEW_STREAM), json: { events: '[{', metadata: '{}' } };
+      const results = await Promise.allSettled([
+        // Runs alone; the next three wait for it and then share a statement.
+        store.commit(request('first', NEW_STREAM)),
+        store.commit(request('before', NEW_STREAM)),
+        store.commit(refused),
+        store.commit(request('after', NEW_STREAM)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(await store.readChangesets('refused', {})).toBeUndefined();
+      for (const streamId of ['first', 'before', 'after'])
+        expect(await store.readChangesets(streamId, {})).toHaveLength(1);
+    });
   });
 
   describe('change notifications', () => {

@@ -20,6 +20,7 @@ import type { SchemaName } from './schema-name.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { prepareStreamHead } from './stream-head.js';
 import { createBatcher } from './batcher.js';
+import { isConnectionError } from './postgres-errors.js';
 
 /** The parameters each changeset of a batched insert takes, after the batch's timestamp. */
 const PARAMETERS_PER_CHANGESET = 6;
@@ -118,11 +119,13 @@ export const forthcomingSql = (schema: SchemaName, kind: Expectation['kind']): s
 /** What a batched insert returned for a changeset that went in, in array row mode. */
 type InsertedRow = [streamId: string, changesetId: number, lastEventId: number];
 
-/** One request's share of a batched insert: the batch's timestamp, and its row if it went in. */
-interface InsertOutcome {
-  readonly timestamp: string;
-  readonly row: InsertedRow | undefined;
-}
+/**
+ * One request's share of a batched insert: the batch's timestamp and its row if it went in, or
+ * the error its own statement failed with.
+ */
+type InsertOutcome =
+  | { readonly timestamp: string; readonly row: InsertedRow | undefined }
+  | { readonly error: unknown };
 
 /**
  * How often a commit re-runs after its insert did nothing and a fresh look at the head says it
@@ -164,7 +167,7 @@ export function prepareCommit(
     event: forthcomingSql(schema, 'event'),
   };
 
-  const insertBatch = async (
+  const insertRows = async (
     requests: readonly SerialisedRequest[],
   ): Promise<readonly InsertOutcome[]> => {
     const count = requests.length;
@@ -181,6 +184,28 @@ export function prepareCommit(
     if (count === 1) return [{ timestamp, row: rows[0] }];
     const inserted = new Map(rows.map((row) => [row[0], row]));
     return requests.map((request) => ({ timestamp, row: inserted.get(request.streamId) }));
+  };
+  /**
+   * A failed statement fails all its rows. When the database refused the statement itself (not
+   * the connection), each commit is tried again alone, so that one commit the database refuses
+   * never fails the others of its batch.
+   */
+  const insertBatch = async (
+    requests: readonly SerialisedRequest[],
+  ): Promise<readonly InsertOutcome[]> => {
+    try {
+      return await insertRows(requests);
+    } catch (error) {
+      if (requests.length === 1 || isConnectionError(error)) throw error;
+      return Promise.all(
+        requests.map((request) =>
+          insertRows([request]).then(
+            ([outcome]) => outcome ?? { error: new Error('The insert returned no outcome') },
+            (alone: unknown) => ({ error: alone }),
+          ),
+        ),
+      );
+    }
   };
   const insert = createBatcher(insertBatch, { ...batching, key: (request) => request.streamId });
 
@@ -200,7 +225,9 @@ export function prepareCommit(
         : (commitRequest as SerialisedRequest);
     const { streamId, expectation } = request;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const { timestamp, row } = await insert(request);
+      const outcome = await insert(request);
+      if ('error' in outcome) throw outcome.error;
+      const { timestamp, row } = outcome;
       if (row !== undefined) {
         const [, changesetId, lastEventId] = row;
         return {
