@@ -495,14 +495,24 @@ describePostgres('postgres store', () => {
 
     it('batches racing over the same streams in opposite orders neither deadlock nor lose a race', async () => {
       const schema = freshSchema();
-      // One statement in flight per instance, so each instance's commits form big batches.
-      const commits = { maxInFlight: 1 };
-      const [a, b] = [await openStore({ schema, commits }), await openStore({ schema, commits })];
-      const streams = Array.from({ length: 20 }, (_, s) => `race-${s}`);
+      // One statement in flight per instance, so each instance's commits form big batches. The
+      // clock is read once per statement, so the readings count each instance's statements.
+      const readings = [0, 0];
+      const open = (instance: 0 | 1) =>
+        openStore({
+          schema,
+          commits: { maxInFlight: 1, maxBatch: 256 },
+          clock: () => {
+            readings[instance] = (readings[instance] ?? 0) + 1;
+            return new Date();
+          },
+        });
+      const [a, b] = [await open(0), await open(1)];
+      const streams = Array.from({ length: 200 }, (_, s) => `race-${s}`);
       for (let round = 0; round < 10; round++) {
+        readings.fill(0);
         const race = (store: EventStore, order: readonly string[]) =>
           order.map((streamId) => store.commit(request(streamId, afterChangeset(round))));
-        // A deadlock would fail a statement (and so its commits) after deadlock_timeout.
         const results = await Promise.all([
           ...race(a, streams),
           ...race(b, [...streams].reverse()),
@@ -511,6 +521,10 @@ describePostgres('postgres store', () => {
         expect(won.map((c) => c.streamId).sort()).toEqual([...streams].sort());
         expect(won.every((c) => c.changesetId === round + 1)).toBe(true);
         expect(results.filter((r) => r.status === 'conflict')).toHaveLength(streams.length);
+        // Per instance, the first commit alone and the other 199 in one statement. A deadlock
+        // would fail a statement after deadlock_timeout, and its commits would be retried one
+        // by one (199 statements more).
+        expect(readings).toEqual([2, 2]);
       }
     });
 
