@@ -219,10 +219,7 @@ export function prepareCommit(
   };
 
   return async (commitRequest) => {
-    const request: SerialisedRequest =
-      commitRequest.json === undefined
-        ? { ...commitRequest, json: changesetJsonOf(commitRequest) }
-        : (commitRequest as SerialisedRequest);
+    const request: SerialisedRequest = { ...commitRequest, json: changesetJsonOf(commitRequest) };
     const { streamId, expectation } = request;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const outcome = await insert(request);

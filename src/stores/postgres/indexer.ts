@@ -37,8 +37,9 @@ import type { SchemaName } from './schema-name.js';
  * candidates and n, with the lower `seq`, comes first (also across a batch boundary, since the
  * batch takes the lowest `seq`s). So changeset n always gets the lower checkpoint.
  *
- * The pass itself is the function `index_pass` (migrations 003 and 005). The unique index on `checkpoint` backs all this up: an indexer that somehow ran without
- * the lock would fail rather than give one checkpoint twice.
+ * The pass itself is the function `index_pass` (migrations 003 and 005). The unique index on
+ * `checkpoint` backs all this up: an indexer that somehow ran without the lock would fail rather
+ * than give one checkpoint twice.
  */
 
 export interface IndexPassResult {
@@ -68,8 +69,8 @@ interface PassRow {
  * `wait`, waits for a pass running elsewhere to finish; without, gives up at once, since that
  * pass will index what this one would have (or the next poll will).
  *
- * The pass is the function `index_pass` (migrations 003 and 005): one round trip, one autocommitted
- * statement, so the transaction lock it takes is released by its commit.
+ * The pass is the function `index_pass` (migrations 003 and 005): one round trip, one
+ * autocommitted statement, so the transaction lock it takes is released by its commit.
  */
 export function prepareIndexPass(
   pool: Pool,
