@@ -18,7 +18,7 @@ import type { ChangesetRow } from './rows.js';
 import { CHANGESET_COLUMNS, changesetsTable, toChangeset } from './rows.js';
 import type { SchemaName } from './schema-name.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
-import { prepareStreamHead } from './stream-head.js';
+import { lastChangesetSql, prepareStreamHead } from './stream-head.js';
 import { createBatcher } from './batcher.js';
 import { isConnectionError } from './postgres-errors.js';
 
@@ -61,12 +61,7 @@ export const insertChangesetsSql = (schema: SchemaName, count: number): string =
     SELECT coalesce(last.changeset_id, 0) AS changeset_id,
            coalesce(last.last_event_id, 0) AS last_event_id
     FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT changeset_id, last_event_id FROM ${changesetsTable(schema)}
-      WHERE stream_id = r.stream_id
-      ORDER BY changeset_id DESC
-      LIMIT 1
-    ) AS last ON true
+    LEFT JOIN LATERAL (${lastChangesetSql(schema, 'r.stream_id')}) AS last ON true
   ) AS head
   WHERE CASE WHEN r.by_event THEN head.last_event_id ELSE head.changeset_id END = r.expected
   ORDER BY r.n

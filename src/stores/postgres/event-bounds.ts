@@ -1,18 +1,13 @@
 import { changesetsTable } from './rows.js';
 import type { SchemaName } from './schema-name.js';
+import { streamHeadSql } from './stream-head.js';
 
 /**
  * SQL for a query named `head` holding the last changeset of stream `$1` (`changeset_id`,
  * `last_event_id`; no row for a stream that does not exist): one backward seek of the primary
  * key. Define it once in a statement's `WITH RECURSIVE`, before the searches that start from it.
  */
-export const streamHeadQuery = (schema: SchemaName): string => `
-  head AS (
-    SELECT changeset_id, last_event_id FROM ${changesetsTable(schema)}
-    WHERE stream_id = $1::text
-    ORDER BY changeset_id DESC
-    LIMIT 1
-  )`;
+export const streamHeadQuery = (schema: SchemaName): string => `head AS (${streamHeadSql(schema)})`;
 
 /**
  * SQL for a recursive query named `name` whose last row holds, in `low`, the lowest changeset of

@@ -3,13 +3,20 @@ import type { StreamHead } from '../../core/index.js';
 import type { SchemaName } from './schema-name.js';
 import { changesetsTable } from './rows.js';
 
-/** The stream's end, read through `UNIQUE (stream_id, changeset_id)` backwards: one seek. */
-export const streamHeadSql = (schema: SchemaName): string => `
+/**
+ * The last changeset (`changeset_id`, `last_event_id`) of the stream `stream`, an SQL
+ * expression: the primary key `(stream_id, changeset_id)` read backwards, one seek. No row for a
+ * stream that does not exist.
+ */
+export const lastChangesetSql = (schema: SchemaName, stream: string): string => `
   SELECT changeset_id, last_event_id FROM ${changesetsTable(schema)}
-  WHERE stream_id = $1::text
+  WHERE stream_id = ${stream}
   ORDER BY changeset_id DESC
   LIMIT 1
 `;
+
+/** The end of stream `$1`. */
+export const streamHeadSql = (schema: SchemaName): string => lastChangesetSql(schema, '$1::text');
 
 interface HeadRow {
   readonly changeset_id: number;
