@@ -4,13 +4,19 @@
  * the same shape. The ratio says how much of what PostgreSQL itself allows a commit keeps, once
  * it also checks the expectation and feeds the gapless global enumeration.
  *
- * Phases, each `--duration` seconds (default 5): baseline and store with 1 writer, then with 8,
- * the two alternating in slices of about a second so that load from other processes that comes
- * and goes weighs on both alike; then a full enumeration of everything written (`readGlobal` in
- * pages of 1000) and the enumeration lag over 200 sequential commits. Everything happens in a fresh schema of the
- * database at `EES_BENCH_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/test),
- * dropped at the end. Commits are durable: `synchronous_commit` is reported, and a warning
- * printed when it is off.
+ * Beside them, a second baseline that does what a commit's SQL does and no more: the same
+ * conditional INSERT, but taking the changeset number from the stream's head read in the
+ * statement and inserting only when the head is where the writer expected (the store's own
+ * head check, without its batching, its indexer or its Node side). It has no target: it shows
+ * how much of the gap to the plain INSERT is the check itself.
+ *
+ * Phases, each `--duration` seconds (default 5): the baselines and the store with 1 writer,
+ * then with 8, alternating in slices of about a second so that load from other processes that
+ * comes and goes weighs on all of them alike; then a full enumeration of everything written
+ * (`readGlobal` in pages of 1000) and the enumeration lag over 200 sequential commits.
+ * Everything happens in a fresh schema of the database at `EES_BENCH_POSTGRES_URL` (default
+ * postgres://postgres@127.0.0.1:5432/test), dropped at the end. Commits are durable:
+ * `synchronous_commit` is reported, and a warning printed when it is off.
  *
  * Run with `npm run bench` (it builds first), or `node bench/postgres.js` after `npm run build`;
  * `--duration 3` shortens each phase, `--json` prints one JSON object instead of the table.
@@ -75,8 +81,8 @@ const summarise = (name, tally) => ({
 });
 
 /** The baseline's table: the store's columns, the uniqueness that decides races, nothing else. */
-const baselineTableSql = (schema) => `
-  CREATE TABLE "${schema}".baseline (
+const baselineTableSql = (schema, table = 'baseline') => `
+  CREATE TABLE "${schema}".${table} (
     stream_id      text    COLLATE "C" NOT NULL,
     changeset_id   integer NOT NULL,
     first_event_id bigint  NOT NULL,
@@ -87,6 +93,46 @@ const baselineTableSql = (schema) => `
     PRIMARY KEY (stream_id, changeset_id)
   )
 `;
+
+/**
+ * One statement per changeset that reads the stream's head (a backward seek of the primary key,
+ * as the store's commit does) and inserts the next changeset only when that head is the one
+ * the writer expected.
+ */
+const checkedInsertSql = (schema) => `
+  INSERT INTO "${schema}".checked
+    (stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events)
+  SELECT $1::text, coalesce(last.changeset_id, 0) + 1, coalesce(last.last_event_id, 0) + 1,
+         coalesce(last.last_event_id, 0) + $2::integer, $3::text, $4::json, $5::json
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (
+    SELECT changeset_id, last_event_id FROM "${schema}".checked
+    WHERE stream_id = $1::text ORDER BY changeset_id DESC LIMIT 1
+  ) AS last ON true
+  WHERE coalesce(last.changeset_id, 0) = $6::integer
+  ON CONFLICT DO NOTHING
+`;
+
+/** The head-reading baseline's commit: the next changeset of stream `index`, expected to go in. */
+function checkedCommit(pool, schema, heads) {
+  const text = checkedInsertSql(schema);
+  return async (index) => {
+    const { rowCount } = await pool.query({
+      name: 'bench-checked-insert',
+      text,
+      values: [
+        streamId(index),
+        WORKLOAD.eventsPerChangeset,
+        new Date().toISOString(),
+        METADATA_JSON,
+        EVENTS_JSON,
+        heads[index],
+      ],
+    });
+    if (rowCount !== 1) throw new Error(`checked insert into ${streamId(index)} did nothing`);
+    heads[index]++;
+  };
+}
 
 /** One statement per changeset: insert unless that changeset number exists. */
 const baselineInsertSql = (schema) => `
@@ -133,18 +179,24 @@ async function comparePhases(store, schema, heads, writers, seconds) {
       writers,
       baselineCommit(pool, schema, heads.baseline),
     );
+    const checked = createWriters('checked', writers, checkedCommit(pool, schema, heads.checked));
     const ees = createWriters('ees', writers, storeCommit(store, heads.store));
     const slices = Math.max(1, Math.round(seconds));
     for (let slice = 0; slice < slices; slice++) {
       await runWriters(baseline, seconds / slices);
+      await runWriters(checked, seconds / slices);
       await runWriters(ees, seconds / slices);
     }
     // Every commit here must succeed: a failure means the figures are not what they claim.
-    for (const { side, errors, firstError } of [baseline, ees]) {
+    for (const { side, errors, firstError } of [baseline, checked, ees]) {
       if (errors > 0)
         throw new Error(`${side}: ${errors} commits failed, the first: ${firstError}`);
     }
-    return [summarise('baseline INSERT', baseline), summarise('ees store commit', ees)];
+    return [
+      summarise('baseline INSERT', baseline),
+      summarise('head-reading INSERT', checked),
+      summarise('ees store commit', ees),
+    ];
   } finally {
     await pool.end();
   }
@@ -217,10 +269,13 @@ function printTable(report) {
     `database: PostgreSQL ${database.server_version}, synchronous_commit=${database.synchronous_commit}, fsync=${database.fsync}; fresh schema ${database.schema}, dropped at the end`,
   );
   console.log(
-    `workload: ${workload.streams} streams, ${workload.events_per_changeset} events of ~${workload.event_bytes} B JSON per changeset (${workload.changeset_bytes} B of events); each writer commits round-robin to its own streams with the right expectation; ${workload.duration_s} s per phase, baseline and store alternating in ~1 s slices`,
+    `workload: ${workload.streams} streams, ${workload.events_per_changeset} events of ~${workload.event_bytes} B JSON per changeset (${workload.changeset_bytes} B of events); each writer commits round-robin to its own streams with the right expectation; ${workload.duration_s} s per phase, baselines and store alternating in ~1 s slices`,
   );
   console.log(
     `store: openPostgresStore, pool of ${workload.store_pool_size}, commit → store.commit; baseline: one INSERT ... ON CONFLICT DO NOTHING per changeset into a table of the same columns with PRIMARY KEY (stream_id, changeset_id), one pg connection per writer`,
+  );
+  console.log(
+    `head-reading INSERT (no target): the baseline's statement as INSERT ... SELECT that reads the stream's last changeset and inserts the next only when it is the one expected, into a table of the same shape; what the store adds on top is its batching, its indexer and its Node side`,
   );
   console.log('');
   console.log(line(['', 'writers', 'commits/s', 'p50 ms', 'p99 ms', 'commits']));
@@ -244,6 +299,12 @@ function printTable(report) {
         : ` (target ≥ ${ratio.target}: ${ratio.ratio >= ratio.target ? 'met' : 'NOT met'})`;
     console.log(
       `store ÷ baseline, ${ratio.writers} writer${ratio.writers === 1 ? '' : 's'}: ${ratio.ratio.toFixed(3)}${target}`,
+    );
+  }
+  for (const entry of report.head_reading_insert) {
+    const writers = `${entry.writers} writer${entry.writers === 1 ? '' : 's'}`;
+    console.log(
+      `head-reading INSERT ÷ baseline, ${writers}: ${entry.checked_to_baseline.toFixed(3)}; store ÷ head-reading INSERT: ${entry.store_to_checked.toFixed(3)} (no target)`,
     );
   }
   const { enumeration, lag } = report;
@@ -283,21 +344,35 @@ async function main() {
       poolSize: WORKLOAD.poolSize,
     });
     await admin.query(baselineTableSql(schema));
+    await admin.query(baselineTableSql(schema, 'checked'));
 
-    // Each stream's last changeset, in the store and in the baseline table.
+    // Each stream's last changeset, in the store and in the baselines' tables.
     const heads = {
       store: new Int32Array(WORKLOAD.streams),
       baseline: new Int32Array(WORKLOAD.streams),
+      checked: new Int32Array(WORKLOAD.streams),
     };
     const phases = [];
     const ratios = [];
+    const checkedRatios = [];
     for (const writers of WORKLOAD.writerCounts) {
-      const [baseline, ees] = await comparePhases(store, schema, heads, writers, options.duration);
-      phases.push(baseline, ees);
+      const [baseline, checked, ees] = await comparePhases(
+        store,
+        schema,
+        heads,
+        writers,
+        options.duration,
+      );
+      phases.push(baseline, checked, ees);
       ratios.push({
         writers,
         ratio: ees.commits_per_second / baseline.commits_per_second,
         ...(writers === 8 ? { target: TARGET_RATIO_AT_8 } : {}),
+      });
+      checkedRatios.push({
+        writers,
+        checked_to_baseline: checked.commits_per_second / baseline.commits_per_second,
+        store_to_checked: ees.commits_per_second / checked.commits_per_second,
       });
     }
     await store.indexNow();
@@ -319,6 +394,7 @@ async function main() {
       },
       phases,
       ratios,
+      head_reading_insert: checkedRatios,
       enumeration,
       http_enumeration: { ...httpEnumeration, target: ENUMERATION_TARGET },
       lag,
