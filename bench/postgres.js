@@ -181,14 +181,13 @@ async function comparePhases(store, schema, heads, writers, seconds) {
     );
     const checked = createWriters('checked', writers, checkedCommit(pool, schema, heads.checked));
     const ees = createWriters('ees', writers, storeCommit(store, heads.store));
+    const sides = [baseline, checked, ees];
     const slices = Math.max(1, Math.round(seconds));
     for (let slice = 0; slice < slices; slice++) {
-      await runWriters(baseline, seconds / slices);
-      await runWriters(checked, seconds / slices);
-      await runWriters(ees, seconds / slices);
+      for (const side of sides) await runWriters(side, seconds / slices);
     }
     // Every commit here must succeed: a failure means the figures are not what they claim.
-    for (const { side, errors, firstError } of [baseline, checked, ees]) {
+    for (const { side, errors, firstError } of sides) {
       if (errors > 0)
         throw new Error(`${side}: ${errors} commits failed, the first: ${firstError}`);
     }
