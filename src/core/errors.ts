@@ -30,7 +30,6 @@ export const ErrorCodes = [
   'FORBIDDEN',
   'TOO_MANY_SUBSCRIBERS',
   'INVALID_LAST_EVENT_ID',
-  'NOT_ACCEPTABLE',
   'STATISTICS_NOT_READY',
   'ENDPOINT_NOT_FOUND',
   'STORE_UNAVAILABLE',
@@ -216,12 +215,6 @@ export const errors = {
     new EesError(
       'INVALID_LAST_EVENT_ID',
       `"${raw}" is not an id this subscription sends. Expected ${expected}.`,
-    ),
-
-  eventStreamOnly: (path: string) =>
-    new EesError(
-      'NOT_ACCEPTABLE',
-      `${path} is a Server-Sent Events stream: send "Accept: text/event-stream".`,
     ),
 
   statisticsNotReady: () =>

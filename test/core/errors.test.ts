@@ -177,15 +177,6 @@ const cases: [string, EesError, ReturnType<typeof seen>][] = [
     },
   ],
   [
-    'eventStreamOnly',
-    errors.eventStreamOnly('GET /events'),
-    {
-      code: 'NOT_ACCEPTABLE',
-      message: 'GET /events is a Server-Sent Events stream: send "Accept: text/event-stream".',
-      streamId: undefined,
-    },
-  ],
-  [
     'endpointNotFound',
     errors.endpointNotFound(),
     { code: 'ENDPOINT_NOT_FOUND', message: 'Invalid endpoint', streamId: undefined },

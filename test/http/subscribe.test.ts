@@ -230,7 +230,7 @@ describe('push over Server-Sent Events', () => {
     expect(await subscription.next()).toEqual({ comments: ['heartbeat'] });
   });
 
-  it('rejects a Last-Event-ID it never sent, and a non-stream request to /events', async () => {
+  it('rejects a Last-Event-ID it never sent, and answers a non-stream /events as unknown', async () => {
     const response = await fetch(`${base}/changesets`, {
       headers: { ...SSE, 'last-event-id': '3.1' },
     });
@@ -241,14 +241,12 @@ describe('push over Server-Sent Events', () => {
         message: '"3.1" is not an id this subscription sends. Expected a checkpoint.',
       },
     ]);
-    const plain = await fetch(`${base}/events`);
-    expect([plain.status, await plain.json()]).toEqual([
-      406,
-      {
-        error: 'NOT_ACCEPTABLE',
-        message: 'GET /events is a Server-Sent Events stream: send "Accept: text/event-stream".',
-      },
-    ]);
+    // The contract has no JSON `/events`: without the event stream it is an unknown endpoint.
+    for (const method of ['GET', 'HEAD'] as const) {
+      const plain = await fetch(`${base}/events?checkpoint=0`, { method });
+      expect(plain.status).toBe(404);
+      if (method === 'GET') expect(await plain.json()).toEqual({ message: 'Invalid endpoint' });
+    }
   });
 
   it('answers the JSON contract when the request does not ask for an event stream', async () => {

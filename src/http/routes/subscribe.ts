@@ -105,7 +105,9 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
   );
 
   app.get('/events', (c) => {
-    if (!wantsEventStream(c)) throw errors.eventStreamOnly('GET /events');
+    // Only the event stream lives here: the contract has no JSON `/events`, so any other
+    // request is its "anything else", the 404 every unknown endpoint gets.
+    if (!wantsEventStream(c)) throw errors.endpointNotFound();
     const start = startOf(
       c,
       true,
