@@ -162,6 +162,14 @@ export const errors = {
   invalidMetadata: (streamId: string) =>
     new EesError('INVALID_METADATA', '"metadata" must be a JSON object', { streamId }),
 
+  /** A number JSON.parse would change (see `http/exact-numbers.ts`); `at` says where it is. */
+  inexactNumber: (streamId: string, field: 'events' | 'metadata', at: string, number: string) =>
+    new EesError(
+      field === 'events' ? 'INVALID_EVENTS' : 'INVALID_METADATA',
+      `${at} holds the number ${number}, which a 64-bit float cannot keep exactly: send it as a string.`,
+      { streamId },
+    ),
+
   changesetTooLarge: (streamId: string, what: 'changeset' | 'request body', limit: number) =>
     new EesError('CHANGESET_TOO_LARGE', `The ${what} exceeds the limit of ${limit} bytes.`, {
       streamId,

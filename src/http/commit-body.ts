@@ -1,6 +1,7 @@
 import type { ChangesetJson, JsonObject } from '../core/index.js';
 import { errors, utf8Length } from '../core/index.js';
 import type { Limits } from './limits.js';
+import { findInexactNumber } from './exact-numbers.js';
 
 export interface ChangesetInput {
   readonly events: JsonObject[];
@@ -15,6 +16,18 @@ export interface ChangesetInput {
  * thousand levels down: sizing the changeset, storing it and serving it again all use it.
  */
 const MAX_BODY_NESTING = 1000;
+
+/** JSON text is UTF-8 (RFC 8259): bytes that are not are refused, not replaced with U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A commit's body as text: `INVALID_JSON` when its bytes are not UTF-8. A BOM is dropped. */
+export function decodeBody(streamId: string, bytes: ArrayBuffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw errors.invalidJson(streamId, 'the body is not UTF-8');
+  }
+}
 
 /** Whether valid JSON text nests objects and arrays deeper than `limit`. */
 function nestsDeeperThan(json: string, limit: number): boolean {
@@ -98,6 +111,11 @@ export function parseChangesetBody(
     );
   }
   const { events, metadata } = checkShape(streamId, body);
+  const inexact = findInexactNumber(text);
+  if (inexact !== undefined) {
+    const at = inexact.in === 'events' ? `events[${inexact.index}]` : 'metadata';
+    throw errors.inexactNumber(streamId, inexact.in, at, inexact.number);
+  }
   if (events.length > maxEventsPerChangeset) {
     throw errors.tooManyEvents(streamId, events.length, maxEventsPerChangeset);
   }

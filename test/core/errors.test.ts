@@ -294,6 +294,18 @@ describe('errors', () => {
     ],
     ['invalidMetadata', errors.invalidMetadata('s'), 'INVALID_METADATA', 'metadata'],
     [
+      'inexactNumber',
+      errors.inexactNumber('s', 'events', 'events[2]', '1e400'),
+      'INVALID_EVENTS',
+      'events[2] holds the number 1e400',
+    ],
+    [
+      'inexactNumber',
+      errors.inexactNumber('s', 'metadata', 'metadata', '1e400'),
+      'INVALID_METADATA',
+      'metadata holds the number 1e400',
+    ],
+    [
       'changesetTooLarge',
       errors.changesetTooLarge('s', 'changeset', 409600),
       'CHANGESET_TOO_LARGE',
@@ -313,6 +325,7 @@ describe('errors', () => {
       'missingEvents',
       'invalidEvents',
       'invalidMetadata',
+      'inexactNumber',
       'changesetTooLarge',
     ];
     expect(Object.keys(errors).sort()).toEqual([...new Set(covered)].sort());

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { HttpClient } from './client.js';
 
@@ -311,6 +312,18 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
         ['with array metadata', '{"events":[{"a":1}],"metadata":[]}', 'INVALID_METADATA'],
         ['with string metadata', '{"events":[{"a":1}],"metadata":"x"}', 'INVALID_METADATA'],
         ['with null metadata', '{"events":[{"a":1}],"metadata":null}', 'INVALID_METADATA'],
+        [
+          'with an integer a float rounds',
+          '{"events":[{"a":1},{"id":12345678901234567890}]}',
+          'INVALID_EVENTS',
+        ],
+        ['with a number beyond a float', '{"events":[{"n":[1,-1e400]}]}', 'INVALID_EVENTS'],
+        ['with a number a float makes 0', '{"events":[{"n":1e-400}]}', 'INVALID_EVENTS'],
+        [
+          'with an inexact number in metadata',
+          '{"events":[{"a":1}],"metadata":{"n":9007199254740993}}',
+          'INVALID_METADATA',
+        ],
       ];
       it.each(badBodies)('rejects a body %s with 400 and writes nothing', async (_, body, code) => {
         const response = await call('POST', '/streams/s', body);
@@ -318,6 +331,64 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
           status: 400,
           contentType: 'application/json',
           body: { stream_id: 's', error: code, message: expect.any(String) as string },
+        });
+        await expectNothingWritten('s');
+      });
+
+      it('says which event holds a number it cannot keep exactly', async () => {
+        const body =
+          '{"events":[{"a":"12345678901234567890"},{"b":{"c":[0.1,1.2345678901234567891]}}]}';
+        expect(await call('POST', '/streams/s', body)).toEqual({
+          status: 400,
+          contentType: 'application/json',
+          body: {
+            stream_id: 's',
+            error: 'INVALID_EVENTS',
+            message:
+              'events[1] holds the number 1.2345678901234567891, which a 64-bit float cannot keep exactly: send it as a string.',
+          },
+        });
+        await expectNothingWritten('s');
+      });
+
+      it('keeps every number a float holds exactly, and ignores fields it does not store', async () => {
+        const body =
+          '{"ignored":1e400,"events":[{"max":9007199254740991,"pow":9007199254740992,"e":1E21,"f":0.1,"g":1.0,"neg":-0,"tiny":5e-324,"text":"1e400"}]}';
+        expect(await call('POST', '/streams/numbers', body)).toMatchObject({ status: 200 });
+        expect((await call('GET', '/streams/numbers/events')).body).toEqual({
+          stream_id: 'numbers',
+          events: [
+            {
+              id: 1,
+              data: {
+                max: 9007199254740991,
+                pow: 9007199254740992,
+                e: 1e21,
+                f: 0.1,
+                g: 1,
+                neg: 0,
+                tiny: 5e-324,
+                text: '1e400',
+              },
+            },
+          ],
+        });
+      });
+
+      it('rejects a body that is not UTF-8 with INVALID_JSON and writes nothing', async () => {
+        const body = Buffer.concat([
+          Buffer.from('{"events":[{"a":"'),
+          Buffer.from([0xc3, 0x28]),
+          Buffer.from('"}]}'),
+        ]);
+        expect(await call('POST', '/streams/s', new Uint8Array(body))).toEqual({
+          status: 400,
+          contentType: 'application/json',
+          body: {
+            stream_id: 's',
+            error: 'INVALID_JSON',
+            message: 'The request body is not valid JSON: the body is not UTF-8',
+          },
         });
         await expectNothingWritten('s');
       });

@@ -1,5 +1,5 @@
 import { commitChangeset, errors, parseExpectation } from '../../core/index.js';
-import { parseChangesetBody } from '../commit-body.js';
+import { decodeBody, parseChangesetBody } from '../commit-body.js';
 import type { RouteModule } from '../deps.js';
 import { errorBody } from '../errors.js';
 import { limitBodyBytes } from '../request-limits.js';
@@ -37,7 +37,8 @@ export const commitRoute: RouteModule = (app, { store, limits }) => {
         expectedLastChangeset: c.req.query('expected_last_changeset'),
         expectedLastEvent: c.req.query('expected_last_event'),
       });
-      const input = parseChangesetBody(streamId, await c.req.text(), limits);
+      const text = decodeBody(streamId, await c.req.arrayBuffer());
+      const input = parseChangesetBody(streamId, text, limits);
       const changeset = await commitChangeset(store, { streamId, expectation, ...input });
       return c.json({ stream_id: streamId, changeset_id: changeset.changesetId }, 200);
     },
