@@ -39,9 +39,17 @@ export function urlOf(transport: Transport, path: string, query: Query = {}): st
   return `${transport.baseUrl}${path}${text === '' ? '' : `?${text}`}`;
 }
 
-/** `/streams/<id>` with the id URL-encoded: any Unicode, `/` and `?` included. */
-export const streamPath = (streamId: string, rest = ''): string =>
-  `/streams/${encodeURIComponent(streamId)}${rest}`;
+/**
+ * `/streams/<id>` with the id URL-encoded: any Unicode, `/` and `?` included. Not `.` or `..`:
+ * URLs drop such segments, even percent-encoded, so the request would reach another endpoint
+ * (`/streams/../changesets` is `/changesets`); that is a `RangeError` here, before any request.
+ */
+export const streamPath = (streamId: string, rest = ''): string => {
+  if (streamId === '.' || streamId === '..') {
+    throw new RangeError(`The stream id "${streamId}" cannot be named in a URL.`);
+  }
+  return `/streams/${encodeURIComponent(streamId)}${rest}`;
+};
 
 export interface JsonRequest {
   readonly method?: 'GET' | 'POST';

@@ -96,6 +96,19 @@ describe('commit', () => {
     expect(all.filter((changeset) => changeset.streamId === id)).toHaveLength(1);
   });
 
+  it('refuses the stream ids . and .., which a URL cannot name, before sending anything', async () => {
+    for (const id of ['.', '..']) {
+      await expect(client.commit(id, { events: [{ n: 1 }] })).rejects.toThrow(
+        new RangeError(`The stream id "${id}" cannot be named in a URL.`),
+      );
+      await expect(client.readChangesets(id)).rejects.toThrow(RangeError);
+    }
+    // `..` would have read the global enumeration as if it were a stream.
+    const all = [];
+    for await (const changeset of client.enumerate()) all.push(changeset);
+    expect(all.filter((changeset) => ['.', '..'].includes(changeset.streamId))).toEqual([]);
+  });
+
   it('throws a ConcurrencyError carrying the winning changesets, typed', async () => {
     const id = freshStream();
     await client.commit(id, { events: [{ n: 1 }] });
