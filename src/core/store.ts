@@ -113,8 +113,14 @@ export interface EventStore {
    */
   readEvents(streamId: string, range: Range): Promise<StreamEvent[] | undefined>;
 
-  /** Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. */
-  readGlobal(checkpoint: Checkpoint, limit: number): Promise<IndexedChangeset[]>;
+  /**
+   * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. With
+   * `maxBytes`, the page also ends with the first changeset that brings the size of its events
+   * and metadata, as the JSON text stored, to `maxBytes` or more (see `withinBytes`): a page of
+   * large changesets stays about that size, and still holds one changeset when there is one.
+   * A shorter page is no sign of the end: only an empty one is.
+   */
+  readGlobal(checkpoint: Checkpoint, limit: number, maxBytes?: number): Promise<IndexedChangeset[]>;
 
   /**
    * The same page as `readGlobal`, with events and metadata as the JSON text they are stored
@@ -122,7 +128,11 @@ export interface EventStore {
    * JSON text implement it; for the others, `readGlobalText` below serialises what `readGlobal`
    * returns.
    */
-  readGlobalText?(checkpoint: Checkpoint, limit: number): Promise<IndexedChangesetText[]>;
+  readGlobalText?(
+    checkpoint: Checkpoint,
+    limit: number,
+    maxBytes?: number,
+  ): Promise<IndexedChangesetText[]>;
 
   readProjection(name: string): Promise<ProjectionState | undefined>;
 
@@ -202,7 +212,34 @@ export const readGlobalText = async (
   store: EventStore,
   checkpoint: Checkpoint,
   limit: number,
+  maxBytes?: number,
 ): Promise<IndexedChangesetText[]> =>
   store.readGlobalText !== undefined
-    ? store.readGlobalText(checkpoint, limit)
-    : (await store.readGlobal(checkpoint, limit)).map(toChangesetText);
+    ? store.readGlobalText(checkpoint, limit, maxBytes)
+    : (await store.readGlobal(checkpoint, limit, maxBytes)).map(toChangesetText);
+
+/**
+ * The size of a changeset's events and metadata as JSON text, for stores that keep them parsed
+ * (`withinBytes`); stores that keep the text measure that instead.
+ */
+export const serialisedSize = (changeset: Pick<Changeset, 'events' | 'metadata'>): number =>
+  JSON.stringify(changeset.events).length + JSON.stringify(changeset.metadata).length;
+
+/**
+ * The first items that fit a page of `maxBytes`: up to and including the one that brings their
+ * total `size` to `maxBytes` or more (all of them when `maxBytes` is not given). Reads `items`
+ * only that far, so a store can pass a cursor over rows it has not fetched yet.
+ */
+export function withinBytes<T>(
+  items: Iterable<T>,
+  maxBytes: number | undefined,
+  size: (item: T) => number,
+): T[] {
+  const kept: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    kept.push(item);
+    if (maxBytes !== undefined && (bytes += size(item)) >= maxBytes) break;
+  }
+  return kept;
+}

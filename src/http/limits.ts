@@ -13,6 +13,13 @@ export interface Limits {
    */
   readonly maxPageSize: number;
   /**
+   * Most bytes of events and metadata one page of the enumeration holds, `GET /changesets` and
+   * subscriptions alike: the page ends with the changeset that reaches it (so it always holds
+   * one). Default 4 MiB: a thousand changesets of 400 KiB would take 400 MB of memory to serve,
+   * and more than API Gateway's 6 MB to send.
+   */
+  readonly maxPageBytes: number;
+  /**
    * Most events in one changeset. Default 1000: every event is a row, an item or an SSE
    * message of its own, so a bound on the count is a bound on the work one commit causes.
    */
@@ -35,6 +42,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxChangesetBytes: 400 * 1024,
   maxPageSize: 1000,
+  maxPageBytes: 4 * 1024 * 1024,
   maxEventsPerChangeset: 1000,
   maxStreamIdBytes: 1024,
   maxUrlBytes: 8 * 1024,

@@ -35,8 +35,10 @@ export function deferredStore(
     commit: async (request) => (await store()).commit(request),
     readChangesets: async (streamId, range) => (await store()).readChangesets(streamId, range),
     readEvents: async (streamId, range) => (await store()).readEvents(streamId, range),
-    readGlobal: async (checkpoint, limit) => (await store()).readGlobal(checkpoint, limit),
-    readGlobalText: async (checkpoint, limit) => readGlobalText(await store(), checkpoint, limit),
+    readGlobal: async (checkpoint, limit, maxBytes) =>
+      (await store()).readGlobal(checkpoint, limit, maxBytes),
+    readGlobalText: async (checkpoint, limit, maxBytes) =>
+      readGlobalText(await store(), checkpoint, limit, maxBytes),
     readProjection: async (name) => (await store()).readProjection(name),
     writeProjection: async (name, next, previous) =>
       (await store()).writeProjection(name, next, previous),

@@ -78,7 +78,8 @@ export const tableSettings = (env: Env): TableSettings => ({
 
 /**
  * What the API function needs: the table, the version it reports, and the limits
- * `EES_MAX_CHANGESET_BYTES` and `EES_MAX_PAGE_SIZE` when set (parsed as `ees serve` parses them).
+ * `EES_MAX_CHANGESET_BYTES`, `EES_MAX_PAGE_SIZE` and `EES_MAX_PAGE_BYTES` when set (parsed as
+ * `ees serve` parses them).
  *
  * @example
  * apiSettings({ EES_TABLE_NAME: 'events', EES_VERSION: '1.2.3', EES_MAX_PAGE_SIZE: '100' });
@@ -88,8 +89,10 @@ export function apiSettings(env: Env): ApiSettings {
   const limits: { -readonly [K in keyof Limits]?: number } = {};
   const maxChangesetBytes = fromServeSetting(env, 'maxChangesetBytes');
   const maxPageSize = fromServeSetting(env, 'maxPageSize');
+  const maxPageBytes = fromServeSetting(env, 'maxPageBytes');
   if (maxChangesetBytes !== undefined) limits.maxChangesetBytes = maxChangesetBytes;
   if (maxPageSize !== undefined) limits.maxPageSize = maxPageSize;
+  if (maxPageBytes !== undefined) limits.maxPageBytes = maxPageBytes;
   return {
     ...tableSettings(env),
     version: required(env, LAMBDA_ENV.version),

@@ -11,6 +11,12 @@ import { runPeriodically } from '../scheduling/periodic.js';
 /** How many changesets one read of the global enumeration asks for by default. */
 export const DEFAULT_STATISTICS_PAGE_SIZE = 500;
 
+/**
+ * About how many bytes of events and metadata one read holds at most, so that a store of large
+ * changesets does not put 500 of them (200 MB at 400 KiB each) in memory at once.
+ */
+export const STATISTICS_PAGE_BYTES = 4 * 1024 * 1024;
+
 export interface CatchUpOptions {
   /** Changesets per read of the global enumeration; progress is saved after each page. */
   readonly pageSize?: number;
@@ -96,7 +102,7 @@ export async function catchUpStatistics(
   for (;;) {
     const { saved, progress } = position;
     if (options.signal?.aborted === true) return progress;
-    const page = await store.readGlobal(progress.checkpoint, pageSize);
+    const page = await store.readGlobal(progress.checkpoint, pageSize, STATISTICS_PAGE_BYTES);
     if (page.length === 0 && saved !== undefined) return progress;
     assertContiguous(progress.checkpoint, page);
     const next: ProjectionState<Statistics> = {

@@ -16,6 +16,11 @@ export interface FollowOptions {
   /** Changesets read per store query. */
   readonly pageSize: number;
   /**
+   * Bytes of events and metadata read per query of the global enumeration, about (see
+   * `EventStore.readGlobal`); unbounded when not given.
+   */
+  readonly maxPageBytes?: number;
+  /**
    * The safety-net poll while idle: commits made by another process that shares a SQLite file
    * send no wake-up, so subscribers also look on their own this often.
    */
@@ -33,7 +38,9 @@ export const followGlobal = (
   checkpoint: Checkpoint,
   options: FollowOptions,
 ): AsyncGenerator<IndexedChangeset> =>
-  follow(store, checkpoint, options, (next, limit) => store.readGlobal(next, limit));
+  follow(store, checkpoint, options, (next, limit) =>
+    store.readGlobal(next, limit, options.maxPageBytes),
+  );
 
 /** `followGlobal` with each changeset's events and metadata as stored JSON text. */
 export const followGlobalText = (
@@ -41,7 +48,9 @@ export const followGlobalText = (
   checkpoint: Checkpoint,
   options: FollowOptions,
 ): AsyncGenerator<IndexedChangesetText> =>
-  follow(store, checkpoint, options, (next, limit) => readGlobalText(store, next, limit));
+  follow(store, checkpoint, options, (next, limit) =>
+    readGlobalText(store, next, limit, options.maxPageBytes),
+  );
 
 async function* follow<T extends { readonly checkpoint: Checkpoint }>(
   store: EventStore,
@@ -62,7 +71,8 @@ async function* follow<T extends { readonly checkpoint: Checkpoint }>(
         yield changeset;
         next = changeset.checkpoint + 1;
       }
-      if (page.length < pageSize) await changes.wait(pollIntervalMs, signal);
+      // A page cut short by its size is no sign of the end; only an empty one is.
+      if (page.length === 0) await changes.wait(pollIntervalMs, signal);
     }
   } finally {
     changes.close();

@@ -145,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         maxEventsPerChangeset: config.maxEventsPerChangeset,
         maxStreamIdBytes: config.maxStreamIdBytes,
         maxPageSize: config.maxPageSize,
+        maxPageBytes: config.maxPageBytes,
         maxUrlBytes: config.maxUrlBytes,
         maxSubscribers: config.maxSubscribers,
       },

@@ -22,6 +22,7 @@ export interface Config {
   readonly maxEventsPerChangeset: number;
   readonly maxStreamIdBytes: number;
   readonly maxPageSize: number;
+  readonly maxPageBytes: number;
   /** Node's `maxHeaderSize`: request line and headers together; more gets a bare 431. */
   readonly maxHeaderBytes: number;
   readonly maxUrlBytes: number;
@@ -201,6 +202,16 @@ export const SETTINGS = [
     placeholder: 'count',
     defaultText: '1000',
     description: 'Largest page (limit) served by GET /changesets.',
+    parse: integer(1),
+  }),
+  setting({
+    key: 'maxPageBytes',
+    env: 'EES_MAX_PAGE_BYTES',
+    flag: 'max-page-bytes',
+    placeholder: 'bytes',
+    defaultText: '4194304',
+    description:
+      'Most bytes of events and metadata in one page of GET /changesets or a subscription.',
     parse: integer(1),
   }),
   setting({

@@ -137,6 +137,35 @@ export function testGlobalEnumeration({ test }: SuiteContext): void {
       expect(after.slice(before.length).map((c) => [c.streamId, c.checkpoint])).toEqual([['d', 8]]);
     });
 
+    test('a page bounded in bytes ends with the changeset that reaches the bound', async (sut) => {
+      // Each changeset takes 1012 characters as stored JSON text: `[{"p":"…"}]` with 1000 x's
+      // (1010) and the metadata `{}` (2).
+      for (let i = 0; i < 5; i++) {
+        await commitEvents(sut.store, `big-${i}`, NEW_STREAM, [{ p: 'x'.repeat(1000) }]);
+      }
+      await sut.settle?.();
+      const all = await sut.store.readGlobal(0, 10);
+      expect(all).toHaveLength(5);
+      const cases: [maxBytes: number, length: number][] = [
+        [1, 1],
+        [1012, 1],
+        [1013, 2],
+        [2500, 3],
+        [5060, 5],
+        [1e9, 5],
+      ];
+      for (const [maxBytes, length] of cases) {
+        expect(await sut.store.readGlobal(0, 10, maxBytes)).toEqual(all.slice(0, length));
+        expect(await readGlobalText(sut.store, 0, 10, maxBytes)).toEqual(
+          all.slice(0, length).map(toChangesetText),
+        );
+      }
+      // The count still bounds the page, and a page from any checkpoint follows the same rule.
+      expect(await sut.store.readGlobal(0, 2, 1e9)).toEqual(all.slice(0, 2));
+      expect(await sut.store.readGlobal(3, 10, 1013)).toEqual(all.slice(3, 5));
+      expect(await sut.store.readGlobal(5, 10, 1)).toEqual([]);
+    });
+
     test('the enumeration as stored text is the enumeration serialised, character for character', async (sut) => {
       // JSON that a careless text path would change: escapes, non-ASCII, a lone surrogate,
       // `__proto__` as a key, exponents and negative zero, deep nesting, empty containers.

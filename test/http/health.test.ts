@@ -14,14 +14,14 @@ function flakyStore(inner: EventStore = createMemoryStore()) {
   let mode: 'ok' | 'failing' | 'hanging' = 'ok';
   const store: EventStore = {
     ...inner,
-    readGlobal: (checkpoint, limit) => {
+    readGlobal: (checkpoint, limit, maxBytes) => {
       if (mode === 'failing') {
         return Promise.reject(
           errors.storeUnavailable(new Error('connect ECONNREFUSED db.internal:5432')),
         );
       }
       if (mode === 'hanging') return new Promise(() => undefined);
-      return inner.readGlobal(checkpoint, limit);
+      return inner.readGlobal(checkpoint, limit, maxBytes);
     },
   };
   return {

@@ -72,6 +72,7 @@ describe('defaults', () => {
     expect(DEFAULT_LIMITS).toEqual({
       maxChangesetBytes: 409_600,
       maxPageSize: 1000,
+      maxPageBytes: 4 * 1024 * 1024,
       maxEventsPerChangeset: 1000,
       maxStreamIdBytes: 1024,
       maxUrlBytes: 8192,
@@ -210,6 +211,26 @@ describe('page size of GET /changesets', () => {
     const body = (await response.json()) as Record<string, unknown> & { changesets: unknown[] };
     expect(body).toMatchObject({ checkpoint: 0, limit: 5000, next_checkpoint: 2 });
     expect(body.changesets).toHaveLength(2);
+  });
+
+  it('ends a page with the changeset that reaches the byte limit, and goes on from there', async () => {
+    // Each changeset: `[{"p":"…"}]` with 1000 x's and the metadata `{}`, 1012 bytes as stored.
+    const target = await appWith({ maxPageBytes: 2500 });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      await target.commit(id, { events: [{ p: 'x'.repeat(1000) }] });
+    }
+    const page = async (checkpoint: number) => {
+      const response = await target.request(`/changesets?checkpoint=${checkpoint}&limit=10`);
+      const body = (await response.json()) as {
+        changesets: { stream_id: string }[];
+        next_checkpoint: number;
+      };
+      return [body.changesets.map((c) => c.stream_id), body.next_checkpoint];
+    };
+    // Checkpoint 0 is the seeded changeset.
+    expect(await page(1)).toEqual([['a', 'b', 'c'], 4]);
+    expect(await page(4)).toEqual([['d', 'e'], 6]);
+    expect(await page(6)).toEqual([[], 6]);
   });
 });
 

@@ -22,13 +22,13 @@ describe('push over Server-Sent Events', () => {
     readPages = 0;
     store = {
       ...sqlite,
-      readGlobal: (checkpoint, limit) => {
+      readGlobal: (checkpoint, limit, maxBytes) => {
         readPages++;
-        return sqlite.readGlobal(checkpoint, limit);
+        return sqlite.readGlobal(checkpoint, limit, maxBytes);
       },
-      readGlobalText: (checkpoint, limit) => {
+      readGlobalText: (checkpoint, limit, maxBytes) => {
         readPages++;
-        return readGlobalText(sqlite, checkpoint, limit);
+        return readGlobalText(sqlite, checkpoint, limit, maxBytes);
       },
     };
     const shutdown = new AbortController();
@@ -37,6 +37,7 @@ describe('push over Server-Sent Events', () => {
       version: '0.1.0',
       shutdown: shutdown.signal,
       push: { heartbeatMs: 100, pollIntervalMs: 60_000, pageSize: 100 },
+      limits: { maxPageBytes: 1_000_000 },
     });
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
     await new Promise((resolve) => server.once('listening', resolve));
@@ -257,6 +258,18 @@ describe('push over Server-Sent Events', () => {
       stream_id: 'a',
       changesets: [{ changeset_id: 1, events: [{ n: 1 }], metadata: { by: 'test' } }],
     });
+  });
+
+  it('catches up across pages cut short by their size, without waiting for the poll', async () => {
+    // 300 KB changesets: a page holds 1 MB here, so the first one ends after four of them. The
+    // poll is a minute away: only reading on after a short page delivers the fifth in time.
+    const blob = 'x'.repeat(300_000);
+    for (const stream of ['a', 'b', 'c', 'd', 'e']) await commit(stream, [{ blob }]);
+    readPages = 0;
+    const subscription = await subscribe('/changesets');
+    const messages = await subscription.take(5);
+    expect(messages.map((message) => message.id)).toEqual(['0', '1', '2', '3', '4']);
+    expect(readPages).toBeGreaterThanOrEqual(2);
   });
 
   it('reads no further ahead of a client that does not read', async () => {

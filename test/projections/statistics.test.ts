@@ -106,9 +106,9 @@ describe('catchUpStatistics', () => {
     const controller = new AbortController();
     const stopping: EventStore = {
       ...store,
-      readGlobal: (checkpoint, limit) => {
+      readGlobal: (checkpoint, limit, maxBytes) => {
         controller.abort();
-        return store.readGlobal(checkpoint, limit);
+        return store.readGlobal(checkpoint, limit, maxBytes);
       },
     };
     const result = await catchUpStatistics(stopping, { pageSize: 2, signal: controller.signal });
@@ -205,12 +205,12 @@ describe('startStatisticsProjector', () => {
     let failures = 0;
     const flaky: EventStore = {
       ...store,
-      readGlobal: (checkpoint, limit) => {
+      readGlobal: (checkpoint, limit, maxBytes) => {
         if (failures < 2) {
           failures++;
           return Promise.reject(new Error('store unavailable'));
         }
-        return store.readGlobal(checkpoint, limit);
+        return store.readGlobal(checkpoint, limit, maxBytes);
       },
     };
     const errors: unknown[] = [];

@@ -33,7 +33,7 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb, shared table', end
       commit: (request) => next().commit(request),
       readChangesets: (streamId, range) => next().readChangesets(streamId, range),
       readEvents: (streamId, range) => next().readEvents(streamId, range),
-      readGlobal: (checkpoint, limit) => next().readGlobal(checkpoint, limit),
+      readGlobal: (...page) => next().readGlobal(...page),
       readProjection: (name) => next().readProjection(name),
       writeProjection: (name, state, previous) => next().writeProjection(name, state, previous),
       close: async () => {

@@ -481,7 +481,7 @@ function alternatingStore(file: string): EventStore {
     commit: (commit) => next().commit(commit),
     readChangesets: (streamId, range) => next().readChangesets(streamId, range),
     readEvents: (streamId, range) => next().readEvents(streamId, range),
-    readGlobal: (checkpoint, limit) => next().readGlobal(checkpoint, limit),
+    readGlobal: (...page) => next().readGlobal(...page),
     readProjection: (name) => next().readProjection(name),
     writeProjection: (name, state, previous) => next().writeProjection(name, state, previous),
     close: async () => {

@@ -13,7 +13,12 @@ export const readGlobalRoute: RouteModule = (app, { store, limits }) => {
       checkpoint: c.req.query('checkpoint'),
       limit: c.req.query('limit'),
     });
-    const page = await readGlobalText(store, checkpoint, Math.min(limit, limits.maxPageSize));
+    const page = await readGlobalText(
+      store,
+      checkpoint,
+      Math.min(limit, limits.maxPageSize),
+      limits.maxPageBytes,
+    );
     const next = nextCheckpoint(checkpoint, page);
     // What `c.json({ checkpoint, limit, changesets, next_checkpoint })` would send, with each
     // changeset's stored JSON spliced in rather than parsed and serialised again. The header

@@ -78,10 +78,11 @@ const eventStreamOnly =
  * subscription can start or resume anywhere and never skips or repeats a message.
  */
 export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps): void => {
-  const { store, push } = deps;
+  const { store, push, limits } = deps;
   const follow = (signal: AbortSignal) => ({
     signal,
     pageSize: push.settings.pageSize,
+    maxPageBytes: limits.maxPageBytes,
     pollIntervalMs: push.settings.pollIntervalMs,
   });
 

@@ -195,7 +195,8 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
       open(async () =>
         isStorableStreamId(streamId) ? readEvents(table, streamId, range) : undefined,
       ),
-    readGlobal: (checkpoint, limit) => open(() => readGlobal(table, checkpoint, limit)),
+    readGlobal: (checkpoint, limit, maxBytes) =>
+      open(() => readGlobal(table, checkpoint, limit, maxBytes)),
     readProjection: (name) => open(() => readProjection(table, name)),
     writeProjection: (name, next, previous) =>
       open(() => writeProjection(table, name, next, previous)),

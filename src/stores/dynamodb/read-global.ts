@@ -1,7 +1,7 @@
 import type { BatchGetItemCommandOutput, KeysAndAttributes } from '@aws-sdk/client-dynamodb';
 import { BatchGetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { Checkpoint, IndexedChangeset } from '../../core/index.js';
-import { errors } from '../../core/index.js';
+import { errors, serialisedSize, withinBytes } from '../../core/index.js';
 import type { Item } from './attributes.js';
 import { numberOf, stringOf } from './attributes.js';
 import { toChangeset } from './changeset-item.js';
@@ -106,6 +106,7 @@ export async function readGlobal(
   table: Table,
   checkpoint: Checkpoint,
   limit: number,
+  maxBytes?: number,
 ): Promise<IndexedChangeset[]> {
   const entries = await readEnumerationEntries(table, checkpoint, limit);
   const chunks: Key[][] = [];
@@ -114,7 +115,7 @@ export async function readGlobal(
   }
   const items = (await Promise.all(chunks.map((chunk) => batchGet(table, chunk)))).flat();
   const byKey = new Map(items.map((item) => [keyId(item), item]));
-  return Promise.all(
+  const page = await Promise.all(
     entries.map(async ({ checkpoint: expected, key }) => {
       const item = byKey.get(keyId(key));
       if (item === undefined) throw new Error(`Indexed changeset ${keyId(key)} is missing`);
@@ -125,4 +126,7 @@ export async function readGlobal(
       return { ...changeset, checkpoint: expected };
     }),
   );
+  // Cut after the fetch: the keys carry no sizes. The page answered is as bounded as on the
+  // other stores (which matters behind API Gateway's 6 MB), the function's memory is not.
+  return withinBytes(page, maxBytes, serialisedSize);
 }

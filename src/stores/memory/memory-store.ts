@@ -15,7 +15,9 @@ import {
   createChangeListeners,
   decideCommit,
   isForthcoming,
+  serialisedSize,
   sliceEvents,
+  withinBytes,
 } from '../../core/index.js';
 
 export interface MemoryStoreOptions {
@@ -91,8 +93,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       return Promise.resolve(sliceEvents(holding, range));
     },
 
-    readGlobal(checkpoint: Checkpoint, limit: number): Promise<IndexedChangeset[]> {
-      return Promise.resolve(global.slice(checkpoint, checkpoint + limit));
+    readGlobal(
+      checkpoint: Checkpoint,
+      limit: number,
+      maxBytes?: number,
+    ): Promise<IndexedChangeset[]> {
+      const page = global.slice(checkpoint, checkpoint + limit);
+      return Promise.resolve(withinBytes(page, maxBytes, serialisedSize));
     },
 
     readProjection(name: string): Promise<ProjectionState | undefined> {

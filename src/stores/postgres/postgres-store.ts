@@ -222,8 +222,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }),
     readChangesets: (streamId, range) => guard(() => readChangesets(streamId, range)),
     readEvents: (streamId, range) => guard(() => readEvents(streamId, range)),
-    readGlobal: (checkpoint, limit) => guard(() => readGlobal.read(checkpoint, limit)),
-    readGlobalText: (checkpoint, limit) => guard(() => readGlobal.readText(checkpoint, limit)),
+    readGlobal: (checkpoint, limit, maxBytes) =>
+      guard(() => readGlobal.read(checkpoint, limit, maxBytes)),
+    readGlobalText: (checkpoint, limit, maxBytes) =>
+      guard(() => readGlobal.readText(checkpoint, limit, maxBytes)),
     readProjection: (name) => guard(() => readProjection(name)),
     writeProjection: (name, next, previous) => guard(() => writeProjection(name, next, previous)),
     watch: changes.watch,

@@ -24,33 +24,84 @@ export const readGlobalSql = (schema: SchemaName, columns = CHANGESET_COLUMNS): 
   LIMIT $2::bigint
 `;
 
+/** What a row's events and metadata take as stored text, read from their headers (no detoast). */
+const STORED_SIZE = 'octet_length(events::text) + octet_length(metadata::text)';
+
+/** The names `columns` (`a, b::text AS c`) come out as (`a, c`). */
+const outputNames = (columns: string): string =>
+  columns
+    .split(',')
+    .map((column) =>
+      column
+        .trim()
+        .split(/\s+AS\s+/i)
+        .at(-1),
+    )
+    .join(', ');
+
 /**
- * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order: parsed
- * (`read`) or with their JSON columns as the text stored (`readText`).
+ * `readGlobalSql` ending the page with the row that brings it to `$3` bytes of events and
+ * metadata: a running sum of the rows before each one, over the same scan, so rows past the
+ * bound are counted but never sent (nor detoasted).
+ */
+export const readGlobalWithinBytesSql = (
+  schema: SchemaName,
+  columns = CHANGESET_COLUMNS,
+): string => `
+  SELECT ${outputNames(columns)} FROM (
+    SELECT ${columns},
+           sum(${STORED_SIZE}) OVER (
+             ORDER BY checkpoint ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS bytes_before
+    FROM ${changesetsTable(schema)}
+    WHERE checkpoint >= $1::bigint
+    ORDER BY checkpoint
+    LIMIT $2::bigint
+  ) AS page
+  WHERE bytes_before IS NULL OR bytes_before < $3::bigint
+  ORDER BY checkpoint
+`;
+
+/**
+ * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, and up to
+ * about `maxBytes` of them when given: parsed (`read`) or with their JSON columns as the text
+ * stored (`readText`).
  */
 export function prepareReadGlobal(
   pool: Pool,
   schema: SchemaName,
 ): {
-  read: (checkpoint: Checkpoint, limit: number) => Promise<IndexedChangeset[]>;
-  readText: (checkpoint: Checkpoint, limit: number) => Promise<IndexedChangesetText[]>;
+  read: (checkpoint: Checkpoint, limit: number, maxBytes?: number) => Promise<IndexedChangeset[]>;
+  readText: (
+    checkpoint: Checkpoint,
+    limit: number,
+    maxBytes?: number,
+  ) => Promise<IndexedChangesetText[]>;
 } {
-  const parsedSql = readGlobalSql(schema);
-  const textSql = readGlobalSql(schema, CHANGESET_TEXT_COLUMNS);
+  /** A page's two statements, bounded in bytes or not. */
+  const statements = (name: string, columns: string) => ({
+    all: { name, text: readGlobalSql(schema, columns) },
+    bounded: { name: `${name}-within-bytes`, text: readGlobalWithinBytesSql(schema, columns) },
+  });
+  const parsed = statements('ees-read-global', CHANGESET_COLUMNS);
+  const asText = statements('ees-read-global-text', CHANGESET_TEXT_COLUMNS);
+  const query = (
+    { all, bounded }: ReturnType<typeof statements>,
+    checkpoint: Checkpoint,
+    limit: number,
+    maxBytes: number | undefined,
+  ) =>
+    maxBytes === undefined
+      ? { ...all, values: [checkpoint, limit] }
+      : { ...bounded, values: [checkpoint, limit, maxBytes] };
   return {
-    read: async (checkpoint, limit) => {
-      const { rows } = await pool.query<ChangesetRow>({
-        name: 'ees-read-global',
-        text: parsedSql,
-        values: [checkpoint, limit],
-      });
+    read: async (checkpoint, limit, maxBytes) => {
+      const { rows } = await pool.query<ChangesetRow>(query(parsed, checkpoint, limit, maxBytes));
       return rows.map(toIndexedChangeset);
     },
-    readText: async (checkpoint, limit) => {
+    readText: async (checkpoint, limit, maxBytes) => {
       const { rows } = await pool.query<ChangesetTextTuple>({
-        name: 'ees-read-global-text',
-        text: textSql,
-        values: [checkpoint, limit],
+        ...query(asText, checkpoint, limit, maxBytes),
         rowMode: 'array',
       });
       return rows.map(toIndexedChangesetText);

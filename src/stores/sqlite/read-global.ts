@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
+import { withinBytes } from '../../core/index.js';
 import type { ChangesetRow, ChangesetTextRow } from './rows.js';
 import { CHANGESET_COLUMNS, CHANGESET_TEXT_COLUMNS, toChangeset, toChangesetText } from './rows.js';
 
@@ -16,19 +18,40 @@ export const readGlobalSql = (columns = CHANGESET_COLUMNS): string => `
 `;
 
 /**
- * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order: parsed
- * (`read`) or with their JSON columns as stored (`readText`).
+ * The rows of a page: all at once, or, with `maxBytes`, one at a time until the page is full,
+ * so that rows past it are never read.
+ */
+function pageRows<Row extends ChangesetRow | ChangesetTextRow>(
+  statement: Statement<[Checkpoint, number], Row>,
+  checkpoint: Checkpoint,
+  limit: number,
+  maxBytes: number | undefined,
+): Row[] {
+  if (maxBytes === undefined) return statement.all(checkpoint, limit);
+  return withinBytes(statement.iterate(checkpoint, limit), maxBytes, storedSize);
+}
+
+/** What a row's events and metadata take as stored text (the last two columns of both shapes). */
+const storedSize = (row: ChangesetRow | ChangesetTextRow): number =>
+  (row.at(-1) as string).length + (row.at(-2) as string).length;
+
+/**
+ * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, and up to
+ * about `maxBytes` of them when given: parsed (`read`) or with their JSON columns as stored
+ * (`readText`).
  */
 export function prepareReadGlobal(db: Database): {
-  read: (checkpoint: Checkpoint, limit: number) => IndexedChangeset[];
-  readText: (checkpoint: Checkpoint, limit: number) => IndexedChangesetText[];
+  read: (checkpoint: Checkpoint, limit: number, maxBytes?: number) => IndexedChangeset[];
+  readText: (checkpoint: Checkpoint, limit: number, maxBytes?: number) => IndexedChangesetText[];
 } {
   const select = db.prepare<[Checkpoint, number], ChangesetRow>(readGlobalSql()).raw();
   const selectText = db
     .prepare<[Checkpoint, number], ChangesetTextRow>(readGlobalSql(CHANGESET_TEXT_COLUMNS))
     .raw();
   return {
-    read: (checkpoint, limit) => select.all(checkpoint, limit).map(toChangeset),
-    readText: (checkpoint, limit) => selectText.all(checkpoint, limit).map(toChangesetText),
+    read: (checkpoint, limit, maxBytes) =>
+      pageRows(select, checkpoint, limit, maxBytes).map(toChangeset),
+    readText: (checkpoint, limit, maxBytes) =>
+      pageRows(selectText, checkpoint, limit, maxBytes).map(toChangesetText),
   };
 }

@@ -132,8 +132,10 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     commit: groupCommit.commit,
     readChangesets: (streamId, range) => settle(() => readChangesets(streamId, range)),
     readEvents: (streamId, range) => settle(() => readEvents(streamId, range)),
-    readGlobal: (checkpoint, limit) => settle(() => readGlobal.read(checkpoint, limit)),
-    readGlobalText: (checkpoint, limit) => settle(() => readGlobal.readText(checkpoint, limit)),
+    readGlobal: (checkpoint, limit, maxBytes) =>
+      settle(() => readGlobal.read(checkpoint, limit, maxBytes)),
+    readGlobalText: (checkpoint, limit, maxBytes) =>
+      settle(() => readGlobal.readText(checkpoint, limit, maxBytes)),
     readProjection: (name) => settle(() => readProjection(name)),
     writeProjection: (name, next, previous) => settle(() => writeProjection(name, next, previous)),
     watch: changes.watch,
