@@ -18,7 +18,7 @@ import { statisticsRoute } from './routes/statistics.js';
 import { subscribeRoutes } from './routes/subscribe.js';
 import { versionRoute } from './routes/version.js';
 import type { PushSettings } from './sse.js';
-import { DEFAULT_PUSH_SETTINGS, subscriberSlots } from './sse.js';
+import { DEFAULT_PUSH_SETTINGS, shutdownHooks, subscriberSlots } from './sse.js';
 import type { CorsOptions } from './cors.js';
 import { cors } from './cors.js';
 import { openApiDocument } from './openapi/document.js';
@@ -70,6 +70,7 @@ export function createApp(options: AppOptions): Hono {
       settings: { ...DEFAULT_PUSH_SETTINGS, ...options.push },
       slots: subscriberSlots(limits.maxSubscribers),
       shutdown: options.shutdown,
+      onShutdown: shutdownHooks(options.shutdown),
       onUnexpectedError,
     },
     health: { ...DEFAULT_HEALTH_SETTINGS, ...options.health },

@@ -48,6 +48,26 @@ export function subscriberSlots(max: number): SubscriberSlots {
   };
 }
 
+/**
+ * Registers hooks to run when `signal` aborts, through one listener of its own: a listener per
+ * subscription would pass the 10 after which Node warns of a leak, though none leaks.
+ */
+export function shutdownHooks(signal: AbortSignal | undefined): (hook: () => void) => () => void {
+  const hooks = new Set<() => void>();
+  signal?.addEventListener(
+    'abort',
+    () => {
+      for (const hook of hooks) hook();
+      hooks.clear();
+    },
+    { once: true },
+  );
+  return (hook) => {
+    hooks.add(hook);
+    return () => hooks.delete(hook);
+  };
+}
+
 /** What every subscription shares: its settings, its slots, and the server's shutdown. */
 export interface PushContext {
   readonly settings: PushSettings;
@@ -55,6 +75,8 @@ export interface PushContext {
   readonly slots: SubscriberSlots;
   /** Aborted when the server shuts down: every subscription ends so the server can drain. */
   readonly shutdown: AbortSignal | undefined;
+  /** Runs `hook` on shutdown (see `shutdownHooks`); returns what unregisters it. */
+  readonly onShutdown: (hook: () => void) => () => void;
   readonly onUnexpectedError: (error: unknown) => void;
 }
 
@@ -105,13 +127,13 @@ async function pushMessages(
   context: PushContext,
   messages: (signal: AbortSignal) => AsyncIterable<PushMessage>,
 ): Promise<void> {
-  const { settings, shutdown, onUnexpectedError } = context;
+  const { settings, onShutdown, onUnexpectedError } = context;
   const stop = new AbortController();
   const abort = () => {
     stop.abort();
   };
   stream.onAbort(abort);
-  shutdown?.addEventListener('abort', abort, { once: true });
+  const forgetShutdown = onShutdown(abort);
   let heartbeatInFlight = false;
   const heartbeat = setInterval(() => {
     if (heartbeatInFlight) return;
@@ -133,7 +155,7 @@ async function pushMessages(
     await stream.writeSSE({ event: 'error', data: JSON.stringify(errorBody(known)) });
   } finally {
     clearInterval(heartbeat);
-    shutdown?.removeEventListener('abort', abort);
+    forgetShutdown();
     stop.abort();
   }
 }

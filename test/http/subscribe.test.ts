@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import process from 'node:process';
 import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, Expectation, JsonObject } from '../../src/core/index.js';
@@ -294,14 +295,26 @@ describe('push over Server-Sent Events', () => {
     expect(readPages).toBeLessThan(15);
   });
 
-  it('ends every subscription when the server shuts down', async () => {
-    const subscription = await subscribe('/changesets');
-    const ended = (async () => {
-      for (;;) await subscription.next();
-    })();
-    const assertion = expect(ended).rejects.toThrow('stream ended');
-    await closeServer();
-    closeServer = () => Promise.resolve();
-    await assertion;
+  it('ends every subscription when the server shuts down, and warns of no leak with many', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // More than the 10 listeners an AbortSignal takes before Node warns of a leak.
+      const subscriptions = await Promise.all(
+        Array.from({ length: 12 }, () => subscribe('/changesets')),
+      );
+      const ended = subscriptions.map(async (subscription) => {
+        for (;;) await subscription.next();
+      });
+      const assertions = ended.map((end) => expect(end).rejects.toThrow('stream ended'));
+      await closeServer();
+      closeServer = () => Promise.resolve();
+      await Promise.all(assertions);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
