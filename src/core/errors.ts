@@ -195,6 +195,13 @@ export const errors = {
       streamId,
     }),
 
+  streamIdBadlyEncoded: (streamId: string) =>
+    new EesError(
+      'INVALID_STREAM_ID',
+      'The stream id in the URL is not percent-encoded UTF-8: a "%" starts an escape like %2F, and "%" itself is %25.',
+      { streamId },
+    ),
+
   uriTooLong: (limit: number) =>
     new EesError('URI_TOO_LONG', `The request URL exceeds the limit of ${limit} bytes.`),
 

@@ -11,6 +11,24 @@ function targetLength(url: string): number {
   return pathStart < 0 ? 1 : url.length - pathStart;
 }
 
+/** The path of `url` as the client sent it, still percent-encoded. */
+function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const query = url.indexOf('?', start);
+  return url.slice(start, query < 0 ? undefined : query);
+}
+
+/** Whether `segment` decodes: every "%" starts an escape, and the escapes spell UTF-8. */
+function decodes(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** 414 `URI_TOO_LONG` for a request target longer than `maxUrlBytes`, before any routing. */
 export const limitUrlLength =
   (maxUrlBytes: number): MiddlewareHandler =>
@@ -21,13 +39,21 @@ export const limitUrlLength =
 
 /**
  * 400 `INVALID_STREAM_ID` for a stream id no store could keep, on every route that takes one:
- * register it on those paths so commits, reads and subscriptions apply the same rule.
+ * register it on those paths so commits, reads and subscriptions apply the same rule. That
+ * includes a path segment that does not decode (`%ZZ`, `%FF`): the router would take it
+ * literally, and `/streams/%ZZ` and `/streams/%25ZZ` would name one stream.
  */
 export const limitStreamId =
   (maxStreamIdBytes: number): MiddlewareHandler =>
   async (c, next) => {
     const streamId = c.req.param('stream_id');
-    if (streamId !== undefined) checkStreamId(streamId, maxStreamIdBytes);
+    if (streamId !== undefined) {
+      // Every path with a stream id starts `/streams/{stream_id}`.
+      if (!decodes(rawPath(c.req.url).split('/')[2] ?? '')) {
+        throw errors.streamIdBadlyEncoded(streamId);
+      }
+      checkStreamId(streamId, maxStreamIdBytes);
+    }
     await next();
   };
 

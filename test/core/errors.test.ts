@@ -210,6 +210,16 @@ const cases: [string, EesError, ReturnType<typeof seen>][] = [
     },
   ],
   [
+    'streamIdBadlyEncoded',
+    errors.streamIdBadlyEncoded('%ZZ'),
+    {
+      code: 'INVALID_STREAM_ID',
+      message:
+        'The stream id in the URL is not percent-encoded UTF-8: a "%" starts an escape like %2F, and "%" itself is %25.',
+      streamId: '%ZZ',
+    },
+  ],
+  [
     'uriTooLong',
     errors.uriTooLong(8192),
     {

@@ -422,7 +422,7 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
         });
       });
 
-      it.each(['a/b', 'ünïcødé 流 🚀', 'with space', '%41', 'quote"\'', '?#&='])(
+      it.each(['a/b', 'ünïcødé 流 🚀', 'with space', '%41', '100%', 'quote"\'', '?#&='])(
         'accepts the stream id %j, URL-encoded',
         async (streamId) => {
           expect(await commit(streamId, [{ a: 1 }])).toMatchObject({

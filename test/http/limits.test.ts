@@ -178,6 +178,30 @@ describe('stream ids', () => {
     await target.expectNothingWritten();
   });
 
+  it.each(['%ZZ', '%', 'a%2', '%FF', '%C0%AF', '%ED%A0%80'])(
+    'refuses the path segment %s, which does not decode, on every route',
+    async (raw) => {
+      const target = await appWith();
+      const requests: [string, RequestInit][] = [
+        [`/streams/${raw}`, { method: 'POST', body: JSON.stringify({ events: [{}] }) }],
+        [`/streams/${raw}/changesets`, {}],
+        [`/streams/${raw}/events`, {}],
+        [`/streams/${raw}/changesets`, { headers: SSE }],
+        [`/streams/${raw}/events`, { headers: SSE }],
+      ];
+      for (const request of requests) {
+        const response = await target.request(...request);
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({
+          error: 'INVALID_STREAM_ID',
+          message:
+            'The stream id in the URL is not percent-encoded UTF-8: a "%" starts an escape like %2F, and "%" itself is %25.',
+        });
+      }
+      await target.expectNothingWritten();
+    },
+  );
+
   it('accepts an id of exactly the limit on every route', async () => {
     const target = await appWith();
     expect((await target.commit(atLimit, { events: [{}] })).status).toBe(200);
