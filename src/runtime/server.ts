@@ -1,5 +1,7 @@
+import { Buffer } from 'node:buffer';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
 import type { EventStore } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
@@ -52,6 +54,52 @@ const urlOf = (host: string, port: number): string =>
 
 type FetchCallback = Parameters<typeof serve>[0]['fetch'];
 
+/** What a request Node cannot parse is answered, by Node's error code (see `answerUnparsable`). */
+function unparsableAnswer(code: string | undefined, maxHeaderBytes: number) {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: '431 Request Header Fields Too Large',
+        error: 'HEADERS_TOO_LARGE',
+        message: `The request line and headers exceed the limit of ${maxHeaderBytes} bytes.`,
+      };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: '408 Request Timeout',
+        error: 'REQUEST_TIMEOUT',
+        message: 'The request did not arrive whole in time.',
+      };
+    default:
+      return {
+        status: '400 Bad Request',
+        error: 'BAD_REQUEST',
+        message: `The request is not HTTP/1.1 this server can read (${code ?? 'unknown error'}).`,
+      };
+  }
+}
+
+/**
+ * Answers a request Node cannot parse (bytes that are not HTTP, contradictory framing, headers
+ * over the limit) as Node would, same status and the connection closed, but with a JSON body
+ * and an error code like every other error, instead of a bare status line. As Node does, it
+ * writes nothing when the connection is gone or already carries an answer.
+ */
+function answerUnparsable(server: Server, maxHeaderBytes: number): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const answering = (socket as { _httpMessage?: { headersSent: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const { status, ...body } = unparsableAnswer(error.code, maxHeaderBytes);
+    const json = JSON.stringify(body);
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  });
+}
+
 function listen(config: Config, fetch: FetchCallback) {
   return new Promise<{ server: Server; port: number }>((resolveListen, rejectListen) => {
     const server = serve(
@@ -59,7 +107,7 @@ function listen(config: Config, fetch: FetchCallback) {
         fetch,
         port: config.port,
         hostname: config.host,
-        // Node answers a larger request line and headers with a bare 431 and closes.
+        // Node refuses a larger request line and headers: 431 (see `answerUnparsable`).
         serverOptions: { maxHeaderSize: config.maxHeaderBytes },
       },
       (info: AddressInfo) => {
@@ -67,6 +115,7 @@ function listen(config: Config, fetch: FetchCallback) {
         resolveListen({ server: server as Server, port: info.port });
       },
     );
+    answerUnparsable(server as Server, config.maxHeaderBytes);
     const onError = (error: NodeJS.ErrnoException) => {
       rejectListen(
         new ListenError(

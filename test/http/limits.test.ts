@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventStore } from '../../src/core/index.js';
 import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
@@ -317,10 +318,56 @@ describe('over a real server', () => {
       request.end();
     });
 
+  /** Sends `bytes` as they are and collects everything until the server closes. */
+  const rawExchange = (url: string, bytes: string) =>
+    new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      const socket = connect(Number(port), hostname, () => socket.end(bytes, 'latin1'));
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('close', () => {
+        resolve(received);
+      });
+      socket.on('error', reject);
+    });
+
+  it.each([
+    ['an unknown method', 'FOO /version HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['a space in the target', 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n'],
+    [
+      'two Content-Lengths',
+      'POST /streams/s HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{}',
+    ],
+  ])('answers a request Node cannot parse (%s) with a JSON 400 and closes', async (_, bytes) => {
+    const url = await start([]);
+    const received = await rawExchange(url, bytes);
+    const [head = '', body = ''] = received.split('\r\n\r\n');
+    expect(head.split('\r\n')).toEqual([
+      'HTTP/1.1 400 Bad Request',
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+    ]);
+    expect(JSON.parse(body)).toEqual({
+      error: 'BAD_REQUEST',
+      // In parentheses, the code of Node's parser (llhttp), which may change between versions.
+      message: expect.stringMatching(
+        /^The request is not HTTP\/1\.1 this server can read \(HPE_[A-Z_]+\)\.$/,
+      ) as string,
+    });
+    expect(await store.readChangesets('s', {})).toBeUndefined();
+  });
+
   it('answers headers over 16 KiB with 431, and a long URL under it with the JSON 414', async () => {
     const url = await start([]);
     expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(15_000) })).status).toBe(200);
-    expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(17_000) })).status).toBe(431);
+    const tooLarge = await rawGet(url, '/version', { 'x-pad': 'h'.repeat(17_000) });
+    expect(tooLarge.status).toBe(431);
+    expect(JSON.parse(tooLarge.body)).toEqual({
+      error: 'HEADERS_TOO_LARGE',
+      message: 'The request line and headers exceed the limit of 16384 bytes.',
+    });
     const long = await rawGet(url, `/version?pad=${'u'.repeat(10_000)}`);
     expect(long.status).toBe(414);
     expect(JSON.parse(long.body)).toEqual({
