@@ -104,14 +104,26 @@ export interface EventStore {
    */
   commit(request: CommitRequest): Promise<CommitResult>;
 
-  /** A stream's changesets in the inclusive range, in order; `undefined` if no such stream. */
-  readChangesets(streamId: string, range: Range): Promise<Changeset[] | undefined>;
+  /**
+   * A stream's changesets in the inclusive range, in order; `undefined` if no such stream. With
+   * `maxBytes`, only the first of them: up to the one that brings their events and metadata, as
+   * stored JSON text, to `maxBytes` or more (as `readGlobal`); read on from the next changeset.
+   */
+  readChangesets(
+    streamId: string,
+    range: Range,
+    maxBytes?: number,
+  ): Promise<Changeset[] | undefined>;
 
   /**
    * A stream's events in the inclusive range of event ids, even when the range starts or ends
-   * inside a changeset; `undefined` if no such stream.
+   * inside a changeset; `undefined` if no such stream. With `maxBytes`, only the events of the
+   * first changesets holding the range: the first of them, then up to the one that brings the
+   * events of those after it (whole, as stored JSON text, metadata not counted) to `maxBytes` or
+   * more; read on from the next event. (The first changeset, maybe read only in part, does not
+   * count, so that a reader can tell from the events it got whether the read was cut short.)
    */
-  readEvents(streamId: string, range: Range): Promise<StreamEvent[] | undefined>;
+  readEvents(streamId: string, range: Range, maxBytes?: number): Promise<StreamEvent[] | undefined>;
 
   /**
    * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order. With
@@ -225,6 +237,10 @@ export const readGlobalText = async (
 export const serialisedSize = (changeset: Pick<Changeset, 'events' | 'metadata'>): number =>
   JSON.stringify(changeset.events).length + JSON.stringify(changeset.metadata).length;
 
+/** `serialisedSize` of the events alone, as `readEvents` measures a changeset. */
+export const serialisedEventsSize = (changeset: Pick<Changeset, 'events'>): number =>
+  JSON.stringify(changeset.events).length;
+
 /**
  * The first items that fit a page of `maxBytes`: up to and including the one that brings their
  * total `size` to `maxBytes` or more (all of them when `maxBytes` is not given). Reads `items`
@@ -233,13 +249,19 @@ export const serialisedSize = (changeset: Pick<Changeset, 'events' | 'metadata'>
 export function withinBytes<T>(
   items: Iterable<T>,
   maxBytes: number | undefined,
-  size: (item: T) => number,
+  size: (item: T, index: number) => number,
 ): T[] {
   const kept: T[] = [];
   let bytes = 0;
   for (const item of items) {
     kept.push(item);
-    if (maxBytes !== undefined && (bytes += size(item)) >= maxBytes) break;
+    if (maxBytes !== undefined && (bytes += size(item, kept.length - 1)) >= maxBytes) break;
   }
   return kept;
 }
+
+/** `size` for `readEvents`: the first changeset holding the range counts for nothing. */
+export const afterTheFirst =
+  <T>(size: (item: T) => number) =>
+  (item: T, index: number): number =>
+    index === 0 ? 0 : size(item);

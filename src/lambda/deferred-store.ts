@@ -33,8 +33,10 @@ export function deferredStore(
   return {
     capabilities,
     commit: async (request) => (await store()).commit(request),
-    readChangesets: async (streamId, range) => (await store()).readChangesets(streamId, range),
-    readEvents: async (streamId, range) => (await store()).readEvents(streamId, range),
+    readChangesets: async (streamId, range, maxBytes) =>
+      (await store()).readChangesets(streamId, range, maxBytes),
+    readEvents: async (streamId, range, maxBytes) =>
+      (await store()).readEvents(streamId, range, maxBytes),
     readGlobal: async (checkpoint, limit, maxBytes) =>
       (await store()).readGlobal(checkpoint, limit, maxBytes),
     readGlobalText: async (checkpoint, limit, maxBytes) =>

@@ -16,8 +16,8 @@ export interface FollowOptions {
   /** Changesets read per store query. */
   readonly pageSize: number;
   /**
-   * Bytes of events and metadata read per query of the global enumeration, about (see
-   * `EventStore.readGlobal`); unbounded when not given.
+   * Bytes of events and metadata read per query, about (see `EventStore.readGlobal` and
+   * `readChangesets`); unbounded when not given.
    */
   readonly maxPageBytes?: number;
   /**
@@ -97,20 +97,21 @@ export async function* followStream(
     let next = Math.max(changesetId, 1);
     while (!signal.aborted) {
       changes.reset();
-      const page =
-        (await store.readChangesets(streamId, { from: next, to: next + pageSize - 1 })) ?? [];
-      let complete = page.length === pageSize;
+      const range = { from: next, to: next + pageSize - 1 };
+      const page = (await store.readChangesets(streamId, range, options.maxPageBytes)) ?? [];
+      // A page cut short by its count or its size is no sign of the end; only an empty one is.
+      let more = page.length > 0;
       for (const changeset of page) {
         // Checked again: the signal may have aborted while the read was in flight.
         if (isAborted(signal)) return;
         if (changeset.checkpoint === null) {
-          complete = false;
+          more = false;
           break;
         }
         yield { ...changeset, checkpoint: changeset.checkpoint };
         next = changeset.changesetId + 1;
       }
-      if (!complete) await changes.wait(pollIntervalMs, signal);
+      if (!more) await changes.wait(pollIntervalMs, signal);
     }
   } finally {
     changes.close();

@@ -135,3 +135,16 @@ export const sortedIdentities = (changesets: readonly Changeset[]): string[] =>
 /** A copy sorted by identity, so whole changesets compare regardless of cross-stream order. */
 export const sortedByIdentity = <C extends Changeset>(changesets: readonly C[]): C[] =>
   [...changesets].sort((x, y) => (identityOf(x) < identityOf(y) ? -1 : 1));
+
+/**
+ * Stream `big`: four changesets of one event each, every one taking 1010 characters of events
+ * (`[{"p":"…"}]` with 1000 x's) and 508 of metadata (`{"m":"…"}` with 500 y's) as stored JSON
+ * text: 1518 in all. What reads bounded in bytes are measured against.
+ */
+export async function buildSizedStream(store: EventStore): Promise<void> {
+  for (let changesetId = 1; changesetId <= 4; changesetId++) {
+    await commitEvents(store, 'big', afterChangeset(changesetId - 1), [{ p: 'x'.repeat(1000) }], {
+      m: 'y'.repeat(500),
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { Changeset, EventStore, Range } from '../../src/core/index.js';
-import { buildStream, comparable } from './fixtures.js';
+import { buildSizedStream, buildStream, comparable } from './fixtures.js';
 import type { SuiteContext } from './harness.js';
 
 /** Reads a range of the 5-changeset stream `s` and returns the changeset ids it holds. */
@@ -70,6 +70,27 @@ export function testReadChangesets({ test }: SuiteContext): void {
       expect(await readIds(store, { from: 0 })).toEqual([1, 2, 3, 4, 5]);
       expect(await readIds(store, { from: 0, to: 1 })).toEqual([1]);
       expect(await readIds(store, { from: 0, to: 0 })).toEqual([]);
+    });
+
+    test('a read bounded in bytes ends with the changeset that reaches the bound', async ({
+      store,
+    }) => {
+      await buildSizedStream(store);
+      const ids = async (range: Range, maxBytes: number) =>
+        (await store.readChangesets('big', range, maxBytes))?.map((c) => c.changesetId);
+      // 1518 characters of events and metadata each.
+      expect(await ids({}, 1)).toEqual([1]);
+      expect(await ids({}, 1518)).toEqual([1]);
+      expect(await ids({}, 1519)).toEqual([1, 2]);
+      expect(await ids({}, 3100)).toEqual([1, 2, 3]);
+      expect(await ids({}, 1e9)).toEqual([1, 2, 3, 4]);
+      expect(await ids({ from: 3 }, 1)).toEqual([3]);
+      expect(await ids({ from: 2, to: 3 }, 1e9)).toEqual([2, 3]);
+      expect(await ids({ from: 5 }, 1)).toEqual([]);
+      expect(await store.readChangesets('none', {}, 1)).toBeUndefined();
+      expect(await store.readChangesets('big', { from: 2 }, 1519)).toEqual(
+        (await store.readChangesets('big', { from: 2, to: 3 })) ?? [],
+      );
     });
   });
 }

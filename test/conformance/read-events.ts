@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { EventStore, StreamEvent } from '../../src/core/index.js';
-import { buildStream, streamEvent } from './fixtures.js';
+import { buildSizedStream, buildStream, streamEvent } from './fixtures.js';
 import type { SuiteContext } from './harness.js';
 
 // Changesets 1..4 of stream `s` hold events 1-2, 3-5, 6, 7-10.
@@ -85,6 +85,27 @@ export function testReadEvents({ test }: SuiteContext): void {
         [122, 243, 244],
         [123, 245, 246],
       ]);
+    });
+
+    test('a read bounded in bytes ends with the changeset whose events reach the bound', async ({
+      store,
+    }) => {
+      await buildSizedStream(store);
+      const ids = async (range: { from?: number; to?: number }, maxBytes: number) =>
+        (await store.readEvents('big', range, maxBytes))?.map((e) => e.eventId);
+      // 1010 characters of events each; the metadata (508) and the first changeset do not count.
+      expect(await ids({}, 1)).toEqual([1, 2]);
+      expect(await ids({}, 1010)).toEqual([1, 2]);
+      expect(await ids({}, 1011)).toEqual([1, 2, 3]);
+      expect(await ids({}, 1e9)).toEqual([1, 2, 3, 4]);
+      expect(await ids({ from: 3 }, 1)).toEqual([3, 4]);
+      expect(await ids({ from: 4 }, 1)).toEqual([4]);
+      expect(await ids({ from: 2, to: 3 }, 1e9)).toEqual([2, 3]);
+      expect(await ids({ from: 5 }, 1)).toEqual([]);
+      expect(await store.readEvents('none', {}, 1)).toBeUndefined();
+      expect(await store.readEvents('big', { from: 2 }, 1000)).toEqual(
+        (await store.readEvents('big', { from: 2, to: 3 })) ?? [],
+      );
     });
   });
 }

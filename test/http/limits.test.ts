@@ -259,6 +259,81 @@ describe('page size of GET /changesets', () => {
   });
 });
 
+describe('stream reads larger than a page', () => {
+  it('are answered whole, read page after page', async () => {
+    const target = await appWith({ maxPageBytes: 5000 });
+    // 12 changesets of 1 to 3 events of ~330 characters and 410 of metadata: several pages.
+    for (let n = 1; n <= 12; n++) {
+      const events = Array.from({ length: (n % 3) + 1 }, (_, i) => ({ n, i, p: 'x'.repeat(300) }));
+      const response = await target.request(`/streams/s?expected_last_changeset=${n - 1}`, {
+        method: 'POST',
+        body: JSON.stringify({ events, metadata: { m: 'y'.repeat(400) } }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const { store } = target;
+    const unbounded = {
+      changesets: store.readChangesets.bind(store),
+      events: store.readEvents.bind(store),
+    };
+    let reads = 0;
+    store.readChangesets = (...read) => (reads++, unbounded.changesets(...read));
+    store.readEvents = (...read) => (reads++, unbounded.events(...read));
+    const answer = async (path: string) => {
+      const response = await target.request(path);
+      return [response.status, response.headers.get('content-type'), await response.json()];
+    };
+    for (const query of ['', '?from=3', '?from=2&to=11', '?to=5', '?from=12', '?from=13']) {
+      const range = Object.fromEntries(new URLSearchParams(query)) as {
+        from?: string;
+        to?: string;
+      };
+      const bounds = {
+        from: range.from === undefined ? undefined : Number(range.from),
+        to: range.to === undefined ? undefined : Number(range.to),
+      };
+      reads = 0;
+      expect(await answer(`/streams/s/changesets${query}`)).toEqual([
+        200,
+        'application/json',
+        {
+          stream_id: 's',
+          changesets: ((await unbounded.changesets('s', bounds)) ?? []).map((c) => ({
+            changeset_id: c.changesetId,
+            events: c.events,
+            metadata: c.metadata,
+          })),
+        },
+      ]);
+      if (query === '') expect(reads).toBeGreaterThan(2);
+    }
+    for (const query of ['', '?from=4', '?from=5&to=20', '?to=7', '?from=24', '?from=25']) {
+      const range = Object.fromEntries(new URLSearchParams(query)) as {
+        from?: string;
+        to?: string;
+      };
+      const bounds = {
+        from: range.from === undefined ? undefined : Number(range.from),
+        to: range.to === undefined ? undefined : Number(range.to),
+      };
+      reads = 0;
+      expect(await answer(`/streams/s/events${query}`)).toEqual([
+        200,
+        'application/json',
+        {
+          stream_id: 's',
+          events: ((await unbounded.events('s', bounds)) ?? []).map((e) => ({
+            id: e.eventId,
+            data: e.data,
+          })),
+        },
+      ]);
+      if (query === '') expect(reads).toBeGreaterThan(2);
+    }
+    expect((await target.request('/streams/none/events')).status).toBe(404);
+  });
+});
+
 describe('URL length', () => {
   it('refuses a request target over 8 KiB by default with a JSON 414 URI_TOO_LONG', async () => {
     const target = await appWith();

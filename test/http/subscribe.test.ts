@@ -273,6 +273,16 @@ describe('push over Server-Sent Events', () => {
     expect(readPages).toBeGreaterThanOrEqual(2);
   });
 
+  it('catches up one stream across pages cut short by their size, without waiting', async () => {
+    const blob = 'x'.repeat(300_000);
+    for (let n = 1; n <= 5; n++) {
+      await commit('big', [{ n, blob }], { kind: 'changeset', lastChangesetId: n - 1 });
+    }
+    const subscription = await subscribe('/streams/big/changesets?from=1');
+    const messages = await subscription.take(5);
+    expect(messages.map((message) => message.id)).toEqual(['1', '2', '3', '4', '5']);
+  });
+
   it('reads no further ahead of a client that does not read', async () => {
     const blob = 'x'.repeat(10_000);
     for (let i = 0; i < 40; i++) {

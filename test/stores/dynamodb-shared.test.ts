@@ -31,8 +31,8 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb, shared table', end
     const store: EventStore = {
       capabilities: first.capabilities,
       commit: (request) => next().commit(request),
-      readChangesets: (streamId, range) => next().readChangesets(streamId, range),
-      readEvents: (streamId, range) => next().readEvents(streamId, range),
+      readChangesets: (...read) => next().readChangesets(...read),
+      readEvents: (...read) => next().readEvents(...read),
       readGlobal: (...page) => next().readGlobal(...page),
       readProjection: (name) => next().readProjection(name),
       writeProjection: (name, state, previous) => next().writeProjection(name, state, previous),

@@ -479,8 +479,8 @@ function alternatingStore(file: string): EventStore {
   return {
     capabilities: next().capabilities,
     commit: (commit) => next().commit(commit),
-    readChangesets: (streamId, range) => next().readChangesets(streamId, range),
-    readEvents: (streamId, range) => next().readEvents(streamId, range),
+    readChangesets: (...read) => next().readChangesets(...read),
+    readEvents: (...read) => next().readEvents(...read),
     readGlobal: (...page) => next().readGlobal(...page),
     readProjection: (name) => next().readProjection(name),
     writeProjection: (name, state, previous) => next().writeProjection(name, state, previous),

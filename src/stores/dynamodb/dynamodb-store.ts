@@ -187,13 +187,13 @@ export async function openDynamoDbStore(options: DynamoDbStoreOptions): Promise<
         return result;
       }),
     // A stream id too long for a DynamoDB key names a stream that cannot exist.
-    readChangesets: (streamId, range) =>
+    readChangesets: (streamId, range, maxBytes) =>
       open(async () =>
-        isStorableStreamId(streamId) ? readChangesets(table, streamId, range) : undefined,
+        isStorableStreamId(streamId) ? readChangesets(table, streamId, range, maxBytes) : undefined,
       ),
-    readEvents: (streamId, range) =>
+    readEvents: (streamId, range, maxBytes) =>
       open(async () =>
-        isStorableStreamId(streamId) ? readEvents(table, streamId, range) : undefined,
+        isStorableStreamId(streamId) ? readEvents(table, streamId, range, maxBytes) : undefined,
       ),
     readGlobal: (checkpoint, limit, maxBytes) =>
       open(() => readGlobal(table, checkpoint, limit, maxBytes)),

@@ -1,4 +1,5 @@
 import type { Changeset, Range } from '../../core/index.js';
+import { serialisedSize, withinBytes } from '../../core/index.js';
 import { toChangeset } from './changeset-item.js';
 import { ATTR, FIRST_CHANGESET_ID } from './schema.js';
 import { readStreamHead } from './stream-head.js';
@@ -40,8 +41,10 @@ export async function readChangesets(
   table: Table,
   streamId: string,
   range: Range,
+  maxBytes?: number,
 ): Promise<Changeset[] | undefined> {
   const changesets = await queryChangesets(table, streamId, range.from ?? 0, range.to);
-  if (changesets.length > 0) return changesets;
+  // Cut after the query, as the enumeration is: the answer is bounded, the memory is not.
+  if (changesets.length > 0) return withinBytes(changesets, maxBytes, serialisedSize);
   return (await readStreamHead(table, streamId)) === undefined ? undefined : [];
 }

@@ -1,5 +1,5 @@
 import type { Range, StreamEvent } from '../../core/index.js';
-import { sliceEvents } from '../../core/index.js';
+import { afterTheFirst, serialisedEventsSize, sliceEvents, withinBytes } from '../../core/index.js';
 import { numberOf } from './attributes.js';
 import { queryChangesets } from './read-changesets.js';
 import { ATTR, FIRST_CHANGESET_ID, INDEX } from './schema.js';
@@ -46,6 +46,7 @@ export async function readEvents(
   table: Table,
   streamId: string,
   range: Range,
+  maxBytes?: number,
 ): Promise<StreamEvent[] | undefined> {
   const [first, last] = await Promise.all([
     range.from === undefined || range.from <= 1
@@ -59,6 +60,11 @@ export async function readEvents(
     first === undefined || last === undefined || first > last
       ? []
       : await queryChangesets(table, streamId, first, last);
-  if (changesets.length > 0) return sliceEvents(changesets, range);
+  if (changesets.length > 0) {
+    return sliceEvents(
+      withinBytes(changesets, maxBytes, afterTheFirst(serialisedEventsSize)),
+      range,
+    );
+  }
   return (await readStreamHead(table, streamId)) === undefined ? undefined : [];
 }

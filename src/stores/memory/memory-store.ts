@@ -12,9 +12,11 @@ import type {
 } from '../../core/index.js';
 import {
   EMPTY_STREAM,
+  afterTheFirst,
   createChangeListeners,
   decideCommit,
   isForthcoming,
+  serialisedEventsSize,
   serialisedSize,
   sliceEvents,
   withinBytes,
@@ -77,12 +79,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       return Promise.resolve({ status: 'committed', changeset });
     },
 
-    readChangesets(streamId: string, range: Range): Promise<Changeset[] | undefined> {
-      const changesets = streams.get(streamId);
-      return Promise.resolve(changesets?.filter((c) => inRange(c.changesetId, range)));
+    readChangesets(
+      streamId: string,
+      range: Range,
+      maxBytes?: number,
+    ): Promise<Changeset[] | undefined> {
+      const changesets = streams.get(streamId)?.filter((c) => inRange(c.changesetId, range));
+      return Promise.resolve(changesets && withinBytes(changesets, maxBytes, serialisedSize));
     },
 
-    readEvents(streamId: string, range: Range): Promise<StreamEvent[] | undefined> {
+    readEvents(
+      streamId: string,
+      range: Range,
+      maxBytes?: number,
+    ): Promise<StreamEvent[] | undefined> {
       const changesets = streams.get(streamId);
       if (changesets === undefined) return Promise.resolve(undefined);
       const holding = changesets.filter(
@@ -90,7 +100,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
           (range.from === undefined || c.lastEventId >= range.from) &&
           (range.to === undefined || c.firstEventId <= range.to),
       );
-      return Promise.resolve(sliceEvents(holding, range));
+      return Promise.resolve(
+        sliceEvents(withinBytes(holding, maxBytes, afterTheFirst(serialisedEventsSize)), range),
+      );
     },
 
     readGlobal(

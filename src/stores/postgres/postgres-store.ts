@@ -220,8 +220,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         }
         return result;
       }),
-    readChangesets: (streamId, range) => guard(() => readChangesets(streamId, range)),
-    readEvents: (streamId, range) => guard(() => readEvents(streamId, range)),
+    readChangesets: (streamId, range, maxBytes) =>
+      guard(() => readChangesets(streamId, range, maxBytes)),
+    readEvents: (streamId, range, maxBytes) => guard(() => readEvents(streamId, range, maxBytes)),
     readGlobal: (checkpoint, limit, maxBytes) =>
       guard(() => readGlobal.read(checkpoint, limit, maxBytes)),
     readGlobalText: (checkpoint, limit, maxBytes) =>

@@ -10,8 +10,8 @@ import type { SchemaName } from './schema-name.js';
  * make a covered range look empty. A stream without changesets in the range gives one row
  * with `found` and NULL columns.
  */
-export const readChangesetsSql = (schema: SchemaName): string => `
-  SELECT stream.found, ${changesetColumnsOf('c')}
+export const readChangesetsSql = (schema: SchemaName, extraColumns = ''): string => `
+  SELECT stream.found, ${changesetColumnsOf('c')}${extraColumns}
   FROM (
     SELECT EXISTS (SELECT 1 FROM ${changesetsTable(schema)} WHERE stream_id = $1::text) AS found
   ) AS stream
@@ -19,6 +19,32 @@ export const readChangesetsSql = (schema: SchemaName): string => `
     ON c.stream_id = $1::text AND c.changeset_id BETWEEN $2::bigint AND $3::bigint
   ORDER BY c.changeset_id
 `;
+
+/**
+ * A stream read (`select`, given the window column to add to its select list) ending with the
+ * changeset that brings `size` (an expression over the alias `c`) to `$<parameter>` bytes: a
+ * running sum of the changesets before each one, so the rows past the bound are counted but
+ * never sent (nor detoasted). The row that says a stream without changesets in the range
+ * exists (`found` with NULL columns) passes. Without `firstCounts`, the first changeset counts
+ * for nothing (`readEvents`, see `EventStore`).
+ */
+export const withinBytesSql = (
+  select: (windowColumn: string) => string,
+  size: string,
+  parameter: number,
+  { firstCounts = true }: { readonly firstCounts?: boolean } = {},
+): string => `
+  SELECT page.* FROM (${select(`,
+    sum(${size}) OVER (
+      ORDER BY c.changeset_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    )${firstCounts ? '' : ` - first_value(${size}) OVER (ORDER BY c.changeset_id)`} AS bytes_before`)}
+  ) AS page
+  WHERE page.bytes_before IS NULL OR page.bytes_before < $${parameter}::bigint
+  ORDER BY page.changeset_id
+`;
+
+/** What the changeset `c` takes as stored text, read from the columns' headers. */
+export const STORED_SIZE_OF_C = 'octet_length(c.events::text) + octet_length(c.metadata::text)';
 
 /** A changeset row of a read that also says whether the stream exists. */
 export type FoundRow = { readonly found: boolean } & (
@@ -31,18 +57,24 @@ export function changesetsOf(rows: readonly FoundRow[]): Changeset[] | undefined
   return rows.flatMap((row) => (row.stream_id === null ? [] : [toChangeset(row)]));
 }
 
-/** A stream's changesets in the inclusive range; `undefined` for a stream that does not exist. */
+/**
+ * A stream's changesets in the inclusive range, the first of them up to about `maxBytes` when
+ * given; `undefined` for a stream that does not exist.
+ */
 export function prepareReadChangesets(
   pool: Pool,
   schema: SchemaName,
-): (streamId: string, range: Range) => Promise<Changeset[] | undefined> {
-  const text = readChangesetsSql(schema);
-  return async (streamId, range) => {
-    const { rows } = await pool.query<FoundRow>({
-      name: 'ees-read-changesets',
-      text,
-      values: [streamId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER],
-    });
+): (streamId: string, range: Range, maxBytes?: number) => Promise<Changeset[] | undefined> {
+  const all = { name: 'ees-read-changesets', text: readChangesetsSql(schema) };
+  const bounded = {
+    name: 'ees-read-changesets-within-bytes',
+    text: withinBytesSql((window) => readChangesetsSql(schema, window), STORED_SIZE_OF_C, 4),
+  };
+  return async (streamId, range, maxBytes) => {
+    const values = [streamId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER];
+    const { rows } = await pool.query<FoundRow>(
+      maxBytes === undefined ? { ...all, values } : { ...bounded, values: [...values, maxBytes] },
+    );
     return changesetsOf(rows);
   };
 }

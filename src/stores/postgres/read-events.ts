@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Range, StreamEvent } from '../../core/index.js';
 import { sliceEvents } from '../../core/index.js';
 import type { FoundRow } from './read-changesets.js';
-import { changesetsOf } from './read-changesets.js';
+import { changesetsOf, withinBytesSql } from './read-changesets.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { changesetColumnsOf, changesetsTable } from './rows.js';
 import type { SchemaName } from './schema-name.js';
@@ -16,12 +16,12 @@ import type { SchemaName } from './schema-name.js';
  * the changesets found. As for changesets, the existence check shares the statement, and so
  * the snapshot.
  */
-export const readEventsSql = (schema: SchemaName): string => `
+export const readEventsSql = (schema: SchemaName, extraColumns = ''): string => `
   WITH RECURSIVE
   ${streamHeadQuery(schema)},
   ${firstEndingAtOrAfter(schema, 'first_bound', '$2::bigint')},
   ${firstEndingAtOrAfter(schema, 'last_bound', '$3::bigint')}
-  SELECT stream.found, ${changesetColumnsOf('c')}
+  SELECT stream.found, ${changesetColumnsOf('c')}${extraColumns}
   FROM (SELECT EXISTS (SELECT 1 FROM head) AS found) AS stream
   LEFT JOIN ${changesetsTable(schema)} AS c
     ON c.stream_id = $1::text
@@ -35,19 +35,28 @@ export const readEventsSql = (schema: SchemaName): string => `
 
 /**
  * A stream's events in the inclusive range of event ids, cut out of the changesets that hold
- * them; `undefined` for a stream that does not exist.
+ * them, the first of those up to about `maxBytes` of events when given (the first changeset
+ * not counted); `undefined` for a stream that does not exist.
  */
 export function prepareReadEvents(
   pool: Pool,
   schema: SchemaName,
-): (streamId: string, range: Range) => Promise<StreamEvent[] | undefined> {
-  const text = readEventsSql(schema);
-  return async (streamId, range) => {
-    const { rows } = await pool.query<FoundRow>({
-      name: 'ees-read-events',
-      text,
-      values: [streamId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER],
-    });
+): (streamId: string, range: Range, maxBytes?: number) => Promise<StreamEvent[] | undefined> {
+  const all = { name: 'ees-read-events', text: readEventsSql(schema) };
+  const bounded = {
+    name: 'ees-read-events-within-bytes',
+    text: withinBytesSql(
+      (window) => readEventsSql(schema, window),
+      'octet_length(c.events::text)',
+      4,
+      { firstCounts: false },
+    ),
+  };
+  return async (streamId, range, maxBytes) => {
+    const values = [streamId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER];
+    const { rows } = await pool.query<FoundRow>(
+      maxBytes === undefined ? { ...all, values } : { ...bounded, values: [...values, maxBytes] },
+    );
     const changesets = changesetsOf(rows);
     return changesets === undefined ? undefined : sliceEvents(changesets, range);
   };

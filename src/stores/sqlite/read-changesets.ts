@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { Changeset, Range } from '../../core/index.js';
+import { withinBytes } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { CHANGESET_COLUMNS, storedSize, toChangeset } from './rows.js';
 import { prepareStreamHead } from './stream-head.js';
 
 /** An index range scan of `UNIQUE (stream_id, changeset_id)`. */
@@ -18,23 +19,30 @@ interface RangeParams {
 }
 
 /**
- * A stream's changesets in the inclusive range; `undefined` for a stream that does not exist.
+ * A stream's changesets in the inclusive range, the first of them up to about `maxBytes` when
+ * given (rows past that are not read); `undefined` for a stream that does not exist.
  * The range read and the existence check share one read transaction (one WAL snapshot), so a
  * stream created by another connection in between cannot make a covered range look empty.
  */
 export function prepareReadChangesets(
   db: Database,
-): (streamId: string, range: Range) => Changeset[] | undefined {
+): (streamId: string, range: Range, maxBytes?: number) => Changeset[] | undefined {
   const headOf = prepareStreamHead(db);
   const select = db.prepare<RangeParams, ChangesetRow>(readChangesetsSql).raw();
-  const read = db.transaction((streamId: string, range: Range): Changeset[] | undefined => {
-    const rows = select.all({
-      streamId,
-      from: range.from ?? 0,
-      to: range.to ?? Number.MAX_SAFE_INTEGER,
-    });
-    if (rows.length === 0 && headOf(streamId) === undefined) return undefined;
-    return rows.map(toChangeset);
-  });
-  return (streamId, range) => read.deferred(streamId, range);
+  const read = db.transaction(
+    (streamId: string, range: Range, maxBytes: number | undefined): Changeset[] | undefined => {
+      const params = {
+        streamId,
+        from: range.from ?? 0,
+        to: range.to ?? Number.MAX_SAFE_INTEGER,
+      };
+      const rows =
+        maxBytes === undefined
+          ? select.all(params)
+          : withinBytes(select.iterate(params), maxBytes, storedSize);
+      if (rows.length === 0 && headOf(streamId) === undefined) return undefined;
+      return rows.map(toChangeset);
+    },
+  );
+  return (streamId, range, maxBytes) => read.deferred(streamId, range, maxBytes);
 }

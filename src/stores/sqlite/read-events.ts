@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Range, StreamEvent } from '../../core/index.js';
-import { sliceEvents } from '../../core/index.js';
+import { afterTheFirst, sliceEvents, withinBytes } from '../../core/index.js';
 import { prepareFirstChangesetEndingAtOrAfter } from './event-bounds.js';
 import type { ChangesetRow } from './rows.js';
-import { toChangeset } from './rows.js';
+import { storedEventsSize, toChangeset } from './rows.js';
 import { readChangesetsSql } from './read-changesets.js';
 import { prepareStreamHead } from './stream-head.js';
 
@@ -18,13 +18,13 @@ import { prepareStreamHead } from './stream-head.js';
  */
 export function prepareReadEvents(
   db: Database,
-): (streamId: string, range: Range) => StreamEvent[] | undefined {
+): (streamId: string, range: Range, maxBytes?: number) => StreamEvent[] | undefined {
   const headOf = prepareStreamHead(db);
   const firstEndingAtOrAfter = prepareFirstChangesetEndingAtOrAfter(db);
   const select = db
     .prepare<{ streamId: string; from: number; to: number }, ChangesetRow>(readChangesetsSql)
     .raw();
-  const read = db.transaction((streamId: string, range: Range): StreamEvent[] | undefined => {
+  const read = db.transaction((streamId: string, range: Range, maxBytes?: number) => {
     const head = headOf(streamId);
     if (head === undefined) return undefined;
     const first = firstEndingAtOrAfter(streamId, range.from ?? 1, head);
@@ -32,8 +32,13 @@ export function prepareReadEvents(
     const to = range.to ?? Number.MAX_SAFE_INTEGER;
     const last = firstEndingAtOrAfter(streamId, to, head) ?? head.lastChangesetId;
     if (last < first) return [];
-    const rows = select.all({ streamId, from: first, to: last });
+    const params = { streamId, from: first, to: last };
+    const rows =
+      maxBytes === undefined
+        ? select.all(params)
+        : withinBytes(select.iterate(params), maxBytes, afterTheFirst(storedEventsSize));
     return sliceEvents(rows.map(toChangeset), range);
   });
-  return (streamId, range) => read.deferred(streamId, range);
+  return (streamId, range, maxBytes): StreamEvent[] | undefined =>
+    read.deferred(streamId, range, maxBytes);
 }

@@ -3,7 +3,13 @@ import type { Statement } from 'better-sqlite3';
 import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
 import { withinBytes } from '../../core/index.js';
 import type { ChangesetRow, ChangesetTextRow } from './rows.js';
-import { CHANGESET_COLUMNS, CHANGESET_TEXT_COLUMNS, toChangeset, toChangesetText } from './rows.js';
+import {
+  CHANGESET_COLUMNS,
+  CHANGESET_TEXT_COLUMNS,
+  storedSize,
+  toChangeset,
+  toChangesetText,
+} from './rows.js';
 
 /**
  * A rowid range scan. Checkpoints are assigned under the write lock and become visible only
@@ -30,10 +36,6 @@ function pageRows<Row extends ChangesetRow | ChangesetTextRow>(
   if (maxBytes === undefined) return statement.all(checkpoint, limit);
   return withinBytes(statement.iterate(checkpoint, limit), maxBytes, storedSize);
 }
-
-/** What a row's events and metadata take as stored text (the last two columns of both shapes). */
-const storedSize = (row: ChangesetRow | ChangesetTextRow): number =>
-  (row.at(-1) as string).length + (row.at(-2) as string).length;
 
 /**
  * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, and up to

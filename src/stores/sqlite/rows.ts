@@ -73,3 +73,10 @@ export const toChangesetText = ([
   eventsJson,
   checkpoint,
 });
+
+/** What a row's events and metadata take as stored text (the last two columns of both shapes). */
+export const storedSize = (row: ChangesetRow | ChangesetTextRow): number =>
+  (row.at(-1) as string).length + (row.at(-2) as string).length;
+
+/** What a row's events take as stored text (its last column). */
+export const storedEventsSize = (row: ChangesetRow): number => row[7].length;

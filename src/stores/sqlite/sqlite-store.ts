@@ -130,8 +130,9 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   return {
     capabilities: CAPABILITIES,
     commit: groupCommit.commit,
-    readChangesets: (streamId, range) => settle(() => readChangesets(streamId, range)),
-    readEvents: (streamId, range) => settle(() => readEvents(streamId, range)),
+    readChangesets: (streamId, range, maxBytes) =>
+      settle(() => readChangesets(streamId, range, maxBytes)),
+    readEvents: (streamId, range, maxBytes) => settle(() => readEvents(streamId, range, maxBytes)),
     readGlobal: (checkpoint, limit, maxBytes) =>
       settle(() => readGlobal.read(checkpoint, limit, maxBytes)),
     readGlobalText: (checkpoint, limit, maxBytes) =>
