@@ -3,17 +3,20 @@ import { bodyLimit } from 'hono/body-limit';
 import { checkStreamId, errors } from '../core/index.js';
 
 /**
- * Bytes of the request target (path and query) as the client sent it: the Request URL keeps
- * it percent-encoded, so its characters are its bytes.
+ * Where the request target (path and query) starts in a Request URL, which keeps it as the
+ * client sent it, percent-encoded; -1 when the URL has no path.
  */
+const targetStart = (url: string): number => url.indexOf('/', url.indexOf('//') + 2);
+
+/** Bytes of the request target: percent-encoded, its characters are its bytes. */
 function targetLength(url: string): number {
-  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-  return pathStart < 0 ? 1 : url.length - pathStart;
+  const start = targetStart(url);
+  return start < 0 ? 1 : url.length - start;
 }
 
 /** The path of `url` as the client sent it, still percent-encoded. */
 function rawPath(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const start = targetStart(url);
   if (start < 0) return '/';
   const query = url.indexOf('?', start);
   return url.slice(start, query < 0 ? undefined : query);
