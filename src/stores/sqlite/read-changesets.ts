@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Changeset, Range } from '../../core/index.js';
-import { withinBytes } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, storedSize, toChangeset } from './rows.js';
+import { CHANGESET_COLUMNS, rowsWithinBytes, storedSize, toChangeset } from './rows.js';
 import { prepareStreamHead } from './stream-head.js';
 
 /** An index range scan of `UNIQUE (stream_id, changeset_id)`. */
@@ -36,10 +35,7 @@ export function prepareReadChangesets(
         from: range.from ?? 0,
         to: range.to ?? Number.MAX_SAFE_INTEGER,
       };
-      const rows =
-        maxBytes === undefined
-          ? select.all(params)
-          : withinBytes(select.iterate(params), maxBytes, storedSize);
+      const rows = rowsWithinBytes(select, [params], maxBytes, storedSize);
       if (rows.length === 0 && headOf(streamId) === undefined) return undefined;
       return rows.map(toChangeset);
     },

@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Range, StreamEvent } from '../../core/index.js';
-import { afterTheFirst, sliceEvents, withinBytes } from '../../core/index.js';
+import { afterTheFirst, sliceEvents } from '../../core/index.js';
 import { prepareFirstChangesetEndingAtOrAfter } from './event-bounds.js';
 import type { ChangesetRow } from './rows.js';
-import { storedEventsSize, toChangeset } from './rows.js';
+import { rowsWithinBytes, storedEventsSize, toChangeset } from './rows.js';
 import { readChangesetsSql } from './read-changesets.js';
 import { prepareStreamHead } from './stream-head.js';
 
@@ -33,10 +33,7 @@ export function prepareReadEvents(
     const last = firstEndingAtOrAfter(streamId, to, head) ?? head.lastChangesetId;
     if (last < first) return [];
     const params = { streamId, from: first, to: last };
-    const rows =
-      maxBytes === undefined
-        ? select.all(params)
-        : withinBytes(select.iterate(params), maxBytes, afterTheFirst(storedEventsSize));
+    const rows = rowsWithinBytes(select, [params], maxBytes, afterTheFirst(storedEventsSize));
     return sliceEvents(rows.map(toChangeset), range);
   });
   return (streamId, range, maxBytes): StreamEvent[] | undefined =>

@@ -1,11 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import type { Statement } from 'better-sqlite3';
 import type { Checkpoint, IndexedChangeset, IndexedChangesetText } from '../../core/index.js';
-import { withinBytes } from '../../core/index.js';
 import type { ChangesetRow, ChangesetTextRow } from './rows.js';
 import {
   CHANGESET_COLUMNS,
   CHANGESET_TEXT_COLUMNS,
+  rowsWithinBytes,
   storedSize,
   toChangeset,
   toChangesetText,
@@ -24,20 +23,6 @@ export const readGlobalSql = (columns = CHANGESET_COLUMNS): string => `
 `;
 
 /**
- * The rows of a page: all at once, or, with `maxBytes`, one at a time until the page is full,
- * so that rows past it are never read.
- */
-function pageRows<Row extends ChangesetRow | ChangesetTextRow>(
-  statement: Statement<[Checkpoint, number], Row>,
-  checkpoint: Checkpoint,
-  limit: number,
-  maxBytes: number | undefined,
-): Row[] {
-  if (maxBytes === undefined) return statement.all(checkpoint, limit);
-  return withinBytes(statement.iterate(checkpoint, limit), maxBytes, storedSize);
-}
-
-/**
  * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, and up to
  * about `maxBytes` of them when given: parsed (`read`) or with their JSON columns as stored
  * (`readText`).
@@ -52,8 +37,8 @@ export function prepareReadGlobal(db: Database): {
     .raw();
   return {
     read: (checkpoint, limit, maxBytes) =>
-      pageRows(select, checkpoint, limit, maxBytes).map(toChangeset),
+      rowsWithinBytes(select, [checkpoint, limit], maxBytes, storedSize).map(toChangeset),
     readText: (checkpoint, limit, maxBytes) =>
-      pageRows(selectText, checkpoint, limit, maxBytes).map(toChangesetText),
+      rowsWithinBytes(selectText, [checkpoint, limit], maxBytes, storedSize).map(toChangesetText),
   };
 }

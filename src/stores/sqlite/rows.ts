@@ -1,4 +1,6 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { IndexedChangeset, IndexedChangesetText, JsonObject } from '../../core/index.js';
+import { withinBytes } from '../../core/index.js';
 
 /** The columns every changeset read selects, in `ChangesetRow`'s shape. */
 export const CHANGESET_COLUMNS =
@@ -80,3 +82,17 @@ export const storedSize = (row: ChangesetRow | ChangesetTextRow): number =>
 
 /** What a row's events take as stored text (its last column). */
 export const storedEventsSize = (row: ChangesetRow): number => row[7].length;
+
+/**
+ * A statement's rows: all at once, or, with `maxBytes`, one at a time up to those of
+ * `withinBytes`, so that rows past the bound are never read.
+ */
+export function rowsWithinBytes<Params extends unknown[], Row>(
+  statement: BetterSqlite3.Statement<Params, Row>,
+  params: Params,
+  maxBytes: number | undefined,
+  size: (row: Row, index: number) => number,
+): Row[] {
+  if (maxBytes === undefined) return statement.all(...params);
+  return withinBytes(statement.iterate(...params), maxBytes, size);
+}
