@@ -2,10 +2,11 @@ import type { Pool } from 'pg';
 import type { Range, StreamEvent } from '../../core/index.js';
 import { sliceEvents } from '../../core/index.js';
 import type { FoundRow } from './read-changesets.js';
-import { changesetsOf, withinBytesSql } from './read-changesets.js';
+import { changesetsOf } from './read-changesets.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { changesetColumnsOf, changesetsTable } from './rows.js';
 import type { SchemaName } from './schema-name.js';
+import { storedSizeSql, withinBytesSql } from './within-bytes.js';
 
 /**
  * Reads only the changesets that hold the event range, in one statement. The first is the
@@ -45,12 +46,13 @@ export function prepareReadEvents(
   const all = { name: 'ees-read-events', text: readEventsSql(schema) };
   const bounded = {
     name: 'ees-read-events-within-bytes',
-    text: withinBytesSql(
-      (window) => readEventsSql(schema, window),
-      'octet_length(c.events::text)',
-      4,
-      { firstCounts: false },
-    ),
+    text: withinBytesSql({
+      select: (window) => readEventsSql(schema, window),
+      size: storedSizeSql('c', { eventsOnly: true }),
+      order: 'c.changeset_id',
+      parameter: 4,
+      firstCounts: false,
+    }),
   };
   return async (streamId, range, maxBytes) => {
     const values = [streamId, range.from ?? 0, range.to ?? Number.MAX_SAFE_INTEGER];

@@ -9,6 +9,7 @@ import {
   toIndexedChangesetText,
 } from './rows.js';
 import type { SchemaName } from './schema-name.js';
+import { storedSizeSql, withinBytesSql } from './within-bytes.js';
 
 /**
  * A range scan of the unique checkpoint index. Only the indexer assigns checkpoints, one
@@ -24,9 +25,6 @@ export const readGlobalSql = (schema: SchemaName, columns = CHANGESET_COLUMNS): 
   LIMIT $2::bigint
 `;
 
-/** What a row's events and metadata take as stored text, read from their headers (no detoast). */
-const STORED_SIZE = 'octet_length(events::text) + octet_length(metadata::text)';
-
 /** The names `columns` (`a, b::text AS c`) come out as (`a, c`). */
 const outputNames = (columns: string): string =>
   columns
@@ -41,26 +39,16 @@ const outputNames = (columns: string): string =>
 
 /**
  * `readGlobalSql` ending the page with the row that brings it to `$3` bytes of events and
- * metadata: a running sum of the rows before each one, over the same scan, so rows past the
- * bound are counted but never sent (nor detoasted).
+ * metadata, the running sum computed over the same scan, before its `LIMIT`.
  */
-export const readGlobalWithinBytesSql = (
-  schema: SchemaName,
-  columns = CHANGESET_COLUMNS,
-): string => `
-  SELECT ${outputNames(columns)} FROM (
-    SELECT ${columns},
-           sum(${STORED_SIZE}) OVER (
-             ORDER BY checkpoint ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-           ) AS bytes_before
-    FROM ${changesetsTable(schema)}
-    WHERE checkpoint >= $1::bigint
-    ORDER BY checkpoint
-    LIMIT $2::bigint
-  ) AS page
-  WHERE bytes_before IS NULL OR bytes_before < $3::bigint
-  ORDER BY checkpoint
-`;
+export const readGlobalWithinBytesSql = (schema: SchemaName, columns = CHANGESET_COLUMNS): string =>
+  withinBytesSql({
+    select: (window) => readGlobalSql(schema, `${columns}${window}`),
+    size: storedSizeSql(),
+    order: 'checkpoint',
+    parameter: 3,
+    output: outputNames(columns),
+  });
 
 /**
  * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, and up to
