@@ -235,11 +235,12 @@ export const readGlobalText = async (
  * (`withinBytes`); stores that keep the text measure that instead.
  */
 export const serialisedSize = (changeset: Pick<Changeset, 'events' | 'metadata'>): number =>
-  JSON.stringify(changeset.events).length + JSON.stringify(changeset.metadata).length;
+  serialisedEventsSize(changeset) + JSON.stringify(changeset.metadata).length;
 
 /** `serialisedSize` of the events alone, as `readEvents` measures a changeset. */
-export const serialisedEventsSize = (changeset: Pick<Changeset, 'events'>): number =>
-  JSON.stringify(changeset.events).length;
+export function serialisedEventsSize(changeset: Pick<Changeset, 'events'>): number {
+  return JSON.stringify(changeset.events).length;
+}
 
 /**
  * The first items that fit a page of `maxBytes`: up to and including the one that brings their
