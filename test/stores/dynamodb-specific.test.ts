@@ -254,6 +254,41 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
       }
     }
 
+    it('a read bounded in bytes asks for no response past the bound', async () => {
+      const store = await freshStore();
+      // 300 KB each: a response of the base table holds about three (1 MB).
+      for (let n = 1; n <= 6; n++) {
+        await commitChangeset(store, {
+          streamId: 'big',
+          expectation: afterChangeset(n - 1),
+          events: [{ n, p: 'x'.repeat(300_000) }],
+          metadata: {},
+        });
+      }
+      const requests = async <T>(read: () => Promise<T>) => {
+        const log = logCommands(client);
+        try {
+          return { result: await read(), names: log.names() };
+        } finally {
+          log.stop();
+        }
+      };
+      const whole = await requests(() => store.readChangesets('big', {}));
+      expect(whole.result).toHaveLength(6);
+      expect(whole.names.length).toBeGreaterThan(1);
+      const changesets = await requests(() => store.readChangesets('big', {}, 1));
+      expect([changesets.result?.map((c) => c.changesetId), changesets.names]).toEqual([
+        [1],
+        ['QueryCommand'],
+      ]);
+      // The first changeset of an events read does not count: two, from the first response.
+      const events = await requests(() => store.readEvents('big', {}, 1));
+      expect([events.result?.map((e) => e.eventId), events.names]).toEqual([
+        [1, 2],
+        ['QueryCommand'],
+      ]);
+    });
+
     it('a commit is one PutItem for a new stream and for a stream this store wrote', async () => {
       const store = await freshStore();
       for (const [expectation, streamId] of [

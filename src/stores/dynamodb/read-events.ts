@@ -1,5 +1,5 @@
 import type { Range, StreamEvent } from '../../core/index.js';
-import { afterTheFirst, serialisedEventsSize, sliceEvents, withinBytes } from '../../core/index.js';
+import { afterTheFirst, serialisedEventsSize, sliceEvents } from '../../core/index.js';
 import { numberOf } from './attributes.js';
 import { queryChangesets } from './read-changesets.js';
 import { ATTR, FIRST_CHANGESET_ID, INDEX } from './schema.js';
@@ -59,12 +59,15 @@ export async function readEvents(
   const changesets =
     first === undefined || last === undefined || first > last
       ? []
-      : await queryChangesets(table, streamId, first, last);
-  if (changesets.length > 0) {
-    return sliceEvents(
-      withinBytes(changesets, maxBytes, afterTheFirst(serialisedEventsSize)),
-      range,
-    );
-  }
+      : await queryChangesets(
+          table,
+          streamId,
+          first,
+          last,
+          maxBytes === undefined
+            ? undefined
+            : { maxBytes, size: afterTheFirst(serialisedEventsSize) },
+        );
+  if (changesets.length > 0) return sliceEvents(changesets, range);
   return (await readStreamHead(table, streamId)) === undefined ? undefined : [];
 }

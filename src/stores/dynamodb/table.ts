@@ -10,11 +10,13 @@ export interface Table {
 
 /**
  * Runs a query to the end, following `LastEvaluatedKey`: DynamoDB returns at most 1 MB per
- * response (two or three large changesets), whatever `Limit` says.
+ * response (two or three large changesets), whatever `Limit` says. With `enough`, stops
+ * earlier, after the first response for which `enough(items so far)` holds.
  */
 export async function queryAll(
   table: Table,
   input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  enough?: (items: readonly Item[]) => Promise<boolean>,
 ): Promise<Item[]> {
   const items: Item[] = [];
   let start: QueryCommandInput['ExclusiveStartKey'];
@@ -24,7 +26,7 @@ export async function queryAll(
     );
     items.push(...(output.Items ?? []));
     start = output.LastEvaluatedKey;
-  } while (start !== undefined);
+  } while (start !== undefined && !((await enough?.(items)) ?? false));
   return items;
 }
 
