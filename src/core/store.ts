@@ -23,6 +23,13 @@ export interface CommitRequest {
    * these rather than serialise again. Must be exactly that text.
    */
   readonly json?: ChangesetJson;
+  /**
+   * With it, a conflict's `forthcoming` holds only the first of the changesets that won, up to
+   * the one that brings their events and metadata to this many bytes or more, as
+   * `readChangesets` bounds a read: an answer to a writer far behind a large stream stays
+   * about one page. Read the rest with `readChangesets` from the changeset after the last.
+   */
+  readonly maxForthcomingBytes?: number;
 }
 
 /** A changeset's events and metadata as JSON text, as `JSON.stringify` writes them. */
@@ -64,7 +71,10 @@ export function changesetFromJson(
 
 export type CommitResult =
   | { readonly status: 'committed'; readonly changeset: Changeset }
-  /** The expectation is behind the stream: these changesets were committed after it. */
+  /**
+   * The expectation is behind the stream: these changesets were committed after it (only the
+   * first of them when the request set `maxForthcomingBytes`).
+   */
   | { readonly status: 'conflict'; readonly forthcoming: readonly Changeset[] }
   /** The expectation is ahead of the stream, which ends at `head`. */
   | { readonly status: 'ahead'; readonly head: StreamHead };

@@ -1,9 +1,11 @@
 import { describe, expect } from 'vitest';
+import type { Expectation } from '../../src/core/index.js';
 import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
 import {
   afterChangeset,
   afterEvent,
   attemptCommit,
+  buildSizedStream,
   buildStream,
   comparable,
   readEnumeration,
@@ -61,6 +63,32 @@ export function testConflicts({ test }: SuiteContext): void {
       expect(await attemptCommit(store, 's', afterEvent(5))).toEqual({
         status: 'conflict',
         forthcoming: [c3, c4],
+      });
+    });
+
+    test('a conflict bounded in bytes lists the first winners, as a bounded read does', async (sut) => {
+      const { store } = sut;
+      await buildSizedStream(store);
+      // Checkpoints assigned, so that the conflict and the read compare equal.
+      await sut.settle?.();
+      const conflict = (expectation: Expectation, maxForthcomingBytes: number) =>
+        attemptCommit(store, 'big', expectation, undefined, { maxForthcomingBytes });
+      const ids = async (expectation: Expectation, maxBytes: number) => {
+        const result = await conflict(expectation, maxBytes);
+        return result.status === 'conflict' ? result.forthcoming.map((c) => c.changesetId) : result;
+      };
+      // Four changesets of one event each, 1518 characters of events and metadata each.
+      expect(await ids(afterChangeset(0), 1)).toEqual([1]);
+      expect(await ids(afterChangeset(0), 1518)).toEqual([1]);
+      expect(await ids(afterChangeset(0), 1519)).toEqual([1, 2]);
+      expect(await ids(afterChangeset(0), 1e9)).toEqual([1, 2, 3, 4]);
+      expect(await ids(afterChangeset(2), 1)).toEqual([3]);
+      expect(await ids(afterEvent(1), 3100)).toEqual([2, 3, 4]);
+      expect(await ids(afterEvent(3), 1)).toEqual([4]);
+      const read = await store.readChangesets('big', { from: 2 }, 1519);
+      expect(await conflict(afterEvent(1), 1519)).toEqual({
+        status: 'conflict',
+        forthcoming: (read ?? []).map(comparable(store)),
       });
     });
 

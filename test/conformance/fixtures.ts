@@ -1,5 +1,6 @@
 import { commitChangeset, isEesError, nextCheckpoint } from '../../src/core/index.js';
 import type {
+  CommitRequest,
   Changeset,
   CommitResult,
   EesError,
@@ -38,8 +39,15 @@ export async function attemptCommit(
   streamId: string,
   expectation: Expectation,
   events: readonly JsonObject[] = [{ type: 'Attempted' }],
+  options: Pick<CommitRequest, 'maxForthcomingBytes'> = {},
 ): Promise<CommitResult> {
-  const result = await store.commit({ streamId, expectation, events, metadata: { attempt: true } });
+  const result = await store.commit({
+    streamId,
+    expectation,
+    events,
+    metadata: { attempt: true },
+    ...options,
+  });
   switch (result.status) {
     case 'committed':
       return { ...result, changeset: comparable(store)(result.changeset) };

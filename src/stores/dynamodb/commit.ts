@@ -84,10 +84,11 @@ export function prepareCommit(
   clock: () => Date,
 ): (request: CommitRequest) => Promise<CommitResult> {
   const conflict = async (request: CommitRequest): Promise<CommitResult | undefined> => {
-    const forthcoming = await readForthcoming(table, request.streamId, request.expectation);
+    const { streamId, expectation, maxForthcomingBytes } = request;
+    const forthcoming = await readForthcoming(table, streamId, expectation, maxForthcomingBytes);
     const last = forthcoming.at(-1);
     if (last === undefined) return undefined;
-    heads.observe(request.streamId, headOf(last));
+    heads.observe(streamId, headOf(last));
     return { status: 'conflict', forthcoming };
   };
 

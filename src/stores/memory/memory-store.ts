@@ -58,7 +58,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       const head = headOf(existing);
       const decision = decideCommit(head, request.expectation, request.events.length);
       if (decision.outcome === 'conflict') {
-        const forthcoming = (existing ?? []).filter((c) => isForthcoming(request.expectation, c));
+        const forthcoming = withinBytes(
+          (existing ?? []).filter((c) => isForthcoming(request.expectation, c)),
+          request.maxForthcomingBytes,
+          serialisedSize,
+        );
         return Promise.resolve({ status: 'conflict', forthcoming });
       }
       if (decision.outcome === 'ahead') return Promise.resolve({ status: 'ahead', head });

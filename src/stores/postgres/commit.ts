@@ -20,6 +20,7 @@ import type { SchemaName } from './schema-name.js';
 import { firstEndingAtOrAfter, streamHeadQuery } from './event-bounds.js';
 import { lastChangesetSql, prepareStreamHead } from './stream-head.js';
 import { createBatcher } from './batcher.js';
+import { storedSizeSql, withinBytesSql } from './within-bytes.js';
 import { isConnectionError } from './postgres-errors.js';
 
 /** The parameters each changeset of a batched insert takes, after the batch's timestamp. */
@@ -97,19 +98,32 @@ export const insertChangesetsParameters = (
  * The changesets a conflicting writer gets back (core `isForthcoming`), found by index range
  * rather than by reading the whole stream.
  */
-export const forthcomingSql = (schema: SchemaName, kind: Expectation['kind']): string =>
+export const forthcomingSql = (
+  schema: SchemaName,
+  kind: Expectation['kind'],
+  extraColumns = '',
+): string =>
   kind === 'changeset'
-    ? `SELECT ${CHANGESET_COLUMNS} FROM ${changesetsTable(schema)}
+    ? `SELECT ${CHANGESET_COLUMNS}${extraColumns} FROM ${changesetsTable(schema)}
        WHERE stream_id = $1::text AND changeset_id > $2::bigint
        ORDER BY changeset_id`
     : // The first changeset ending after the expected event, by binary search (no index on
       // last event ids), and every one after it.
       `WITH RECURSIVE ${streamHeadQuery(schema)},
          ${firstEndingAtOrAfter(schema, 'bound', '$2::bigint + 1')}
-       SELECT ${CHANGESET_COLUMNS} FROM ${changesetsTable(schema)}
+       SELECT ${CHANGESET_COLUMNS}${extraColumns} FROM ${changesetsTable(schema)}
        WHERE stream_id = $1::text
          AND changeset_id >= (SELECT low FROM bound WHERE low = high)
        ORDER BY changeset_id`;
+
+/** `forthcomingSql` ending with the changeset that brings the answer to `$3` bytes. */
+const forthcomingWithinBytesSql = (schema: SchemaName, kind: Expectation['kind']): string =>
+  withinBytesSql({
+    select: (window) => forthcomingSql(schema, kind, window),
+    size: storedSizeSql(),
+    order: 'changeset_id',
+    parameter: 3,
+  });
 
 /** What a batched insert returned for a changeset that went in, in array row mode. */
 type InsertedRow = [streamId: string, changesetId: number, lastEventId: number];
@@ -161,6 +175,10 @@ export function prepareCommit(
     changeset: forthcomingSql(schema, 'changeset'),
     event: forthcomingSql(schema, 'event'),
   };
+  const selectForthcomingWithinBytes = {
+    changeset: forthcomingWithinBytesSql(schema, 'changeset'),
+    event: forthcomingWithinBytesSql(schema, 'event'),
+  };
 
   const insertRows = async (
     requests: readonly SerialisedRequest[],
@@ -204,12 +222,25 @@ export function prepareCommit(
   };
   const insert = createBatcher(insertBatch, { ...batching, key: (request) => request.streamId });
 
-  const forthcoming = async (streamId: string, expectation: Expectation): Promise<CommitResult> => {
-    const { rows } = await pool.query<ChangesetRow>({
-      name: `ees-forthcoming-${expectation.kind}`,
-      text: selectForthcoming[expectation.kind],
-      values: [streamId, expectedValue(expectation)],
-    });
+  const forthcoming = async ({
+    streamId,
+    expectation,
+    maxForthcomingBytes,
+  }: CommitRequest): Promise<CommitResult> => {
+    const values = [streamId, expectedValue(expectation)];
+    const { rows } = await pool.query<ChangesetRow>(
+      maxForthcomingBytes === undefined
+        ? {
+            name: `ees-forthcoming-${expectation.kind}`,
+            text: selectForthcoming[expectation.kind],
+            values,
+          }
+        : {
+            name: `ees-forthcoming-${expectation.kind}-within-bytes`,
+            text: selectForthcomingWithinBytes[expectation.kind],
+            values: [...values, maxForthcomingBytes],
+          },
+    );
     return { status: 'conflict', forthcoming: rows.map(toChangeset) };
   };
 
@@ -242,7 +273,7 @@ export function prepareCommit(
       }
       const head: StreamHead = (await headOf(streamId)) ?? EMPTY_STREAM;
       const decision = decideCommit(head, expectation, request.events.length);
-      if (decision.outcome === 'conflict') return forthcoming(streamId, expectation);
+      if (decision.outcome === 'conflict') return forthcoming(request);
       if (decision.outcome === 'ahead') return { status: 'ahead', head };
     }
     throw errors.storeUnavailable(

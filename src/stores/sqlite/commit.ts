@@ -7,7 +7,7 @@ import {
   decideCommit,
 } from '../../core/index.js';
 import type { ChangesetRow } from './rows.js';
-import { CHANGESET_COLUMNS, toChangeset } from './rows.js';
+import { CHANGESET_COLUMNS, rowsWithinBytes, storedSize, toChangeset } from './rows.js';
 import { prepareFirstChangesetEndingAtOrAfter } from './event-bounds.js';
 import { prepareStreamHead } from './stream-head.js';
 
@@ -83,7 +83,13 @@ export function prepareCommit(
     const decision = decideCommit(head, expectation, request.events.length);
     switch (decision.outcome) {
       case 'conflict': {
-        const rows = forthcoming.all(streamId, knownUpTo(streamId, expectation, head));
+        const after = knownUpTo(streamId, expectation, head);
+        const rows = rowsWithinBytes(
+          forthcoming,
+          [streamId, after],
+          request.maxForthcomingBytes,
+          storedSize,
+        );
         return { status: 'conflict', forthcoming: rows.map(toChangeset) };
       }
       case 'ahead':
