@@ -259,26 +259,42 @@ describe('page size of GET /changesets', () => {
   });
 });
 
+/**
+ * An app whose stream `s` holds 12 changesets of 1 to 3 events of ~330 characters and 410 of
+ * metadata (24 events): several pages of 5000 bytes.
+ */
+async function appWithLargeStream(limits: Partial<Limits> = {}) {
+  const target = await appWith(limits);
+  for (let n = 1; n <= 12; n++) {
+    const events = Array.from({ length: (n % 3) + 1 }, (_, i) => ({ n, i, p: 'x'.repeat(300) }));
+    const response = await target.request(`/streams/s?expected_last_changeset=${n - 1}`, {
+      method: 'POST',
+      body: JSON.stringify({ events, metadata: { m: 'y'.repeat(400) } }),
+    });
+    expect(response.status).toBe(200);
+  }
+  return target;
+}
+
+/** Counts a store's stream reads. */
+function countReads(store: EventStore) {
+  const counter = { reads: 0 };
+  const readChangesets = store.readChangesets.bind(store);
+  const readEvents = store.readEvents.bind(store);
+  store.readChangesets = (...read) => (counter.reads++, readChangesets(...read));
+  store.readEvents = (...read) => (counter.reads++, readEvents(...read));
+  return counter;
+}
+
 describe('stream reads larger than a page', () => {
   it('are answered whole, read page after page', async () => {
-    const target = await appWith({ maxPageBytes: 5000 });
-    // 12 changesets of 1 to 3 events of ~330 characters and 410 of metadata: several pages.
-    for (let n = 1; n <= 12; n++) {
-      const events = Array.from({ length: (n % 3) + 1 }, (_, i) => ({ n, i, p: 'x'.repeat(300) }));
-      const response = await target.request(`/streams/s?expected_last_changeset=${n - 1}`, {
-        method: 'POST',
-        body: JSON.stringify({ events, metadata: { m: 'y'.repeat(400) } }),
-      });
-      expect(response.status).toBe(200);
-    }
+    const target = await appWithLargeStream({ maxPageBytes: 5000 });
     const { store } = target;
     const unbounded = {
       changesets: store.readChangesets.bind(store),
       events: store.readEvents.bind(store),
     };
-    let reads = 0;
-    store.readChangesets = (...read) => (reads++, unbounded.changesets(...read));
-    store.readEvents = (...read) => (reads++, unbounded.events(...read));
+    const counter = countReads(store);
     /** The range a query string asks for, as the store takes it. */
     const rangeOf = (query: string) => {
       const parameters = new URLSearchParams(query);
@@ -294,7 +310,7 @@ describe('stream reads larger than a page', () => {
     };
     for (const query of ['', '?from=3', '?from=2&to=11', '?to=5', '?from=12', '?from=13']) {
       const bounds = rangeOf(query);
-      reads = 0;
+      counter.reads = 0;
       expect(await answer(`/streams/s/changesets${query}`)).toEqual([
         200,
         'application/json',
@@ -307,11 +323,11 @@ describe('stream reads larger than a page', () => {
           })),
         },
       ]);
-      if (query === '') expect(reads).toBeGreaterThan(2);
+      if (query === '') expect(counter.reads).toBeGreaterThan(2);
     }
     for (const query of ['', '?from=4', '?from=5&to=20', '?to=7', '?from=24', '?from=25']) {
       const bounds = rangeOf(query);
-      reads = 0;
+      counter.reads = 0;
       expect(await answer(`/streams/s/events${query}`)).toEqual([
         200,
         'application/json',
@@ -323,9 +339,48 @@ describe('stream reads larger than a page', () => {
           })),
         },
       ]);
-      if (query === '') expect(reads).toBeGreaterThan(2);
+      if (query === '') expect(counter.reads).toBeGreaterThan(2);
     }
     expect((await target.request('/streams/none/events')).status).toBe(404);
+  });
+});
+
+describe('conflicts behind more than a page', () => {
+  it('list every winner, the same bytes as in one page, read page after page', async () => {
+    const paged = await appWithLargeStream({ maxPageBytes: 5000 });
+    const whole = await appWithLargeStream();
+    const counter = countReads(paged.store);
+    const conflict = async (target: typeof paged, query: string) => {
+      const response = await target.request(`/streams/s?${query}`, {
+        method: 'POST',
+        body: JSON.stringify({ events: [{ late: true }] }),
+      });
+      return [
+        response.status,
+        response.headers.get('content-type'),
+        await response.text(),
+      ] as const;
+    };
+    for (const query of [
+      'expected_last_changeset=0',
+      'expected_last_changeset=3',
+      'expected_last_changeset=11',
+      'expected_last_event=1',
+      'expected_last_event=5',
+    ]) {
+      counter.reads = 0;
+      const answer = await conflict(paged, query);
+      expect(answer).toEqual(await conflict(whole, query));
+      expect(answer[0]).toBe(409);
+      // The store's conflict holds the first page; the route reads the others.
+      if (query.endsWith('changeset=0')) expect(counter.reads).toBeGreaterThanOrEqual(2);
+    }
+    const [, , text] = await conflict(paged, 'expected_last_changeset=0');
+    const body = JSON.parse(text) as { forthcoming_changesets: { changeset_id: number }[] };
+    expect(body.forthcoming_changesets.map((c) => c.changeset_id)).toEqual(
+      Array.from({ length: 12 }, (_, n) => n + 1),
+    );
+    expect((await paged.store.readChangesets('s', {}))?.length).toBe(12);
   });
 });
 
