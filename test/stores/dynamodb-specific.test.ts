@@ -289,6 +289,37 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
       ]);
     });
 
+    /** 60 changesets of 100 KB in 7 streams, indexed. */
+    async function storeOfLargeChangesets(): Promise<DynamoDbStore> {
+      const store = await freshStore();
+      for (let n = 1; n <= 60; n++) {
+        await commitChangeset(store, {
+          streamId: `s${n % 7}`,
+          expectation: n <= 7 ? NEW_STREAM : afterChangeset(Math.floor((n - 1) / 7)),
+          events: [{ n, p: 'x'.repeat(100_000) }],
+          metadata: {},
+        });
+      }
+      await store.indexNow();
+      return store;
+    }
+
+    it('an enumeration query cut at 1 MB goes on from where it stopped', async () => {
+      const store = await storeOfLargeChangesets();
+      const log = logCommands(client);
+      try {
+        const all = await store.readGlobal(0, 60);
+        expect(all.map((c) => c.checkpoint)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+      } finally {
+        log.stop();
+      }
+      // DynamoDB Local counts whole items against the 1 MB of a response of the index.
+      const continued = log.sent.filter(
+        ({ name, input }) => name === 'QueryCommand' && input.ExclusiveStartKey !== undefined,
+      );
+      expect(continued.length).toBeGreaterThan(0);
+    });
+
     it('a commit is one PutItem for a new stream and for a stream this store wrote', async () => {
       const store = await freshStore();
       for (const [expectation, streamId] of [

@@ -39,6 +39,9 @@ export async function readEnumerationEntries(
   const entries: EnumerationEntry[] = [];
   let next = checkpoint;
   for (;;) {
+    // One query per enumeration partition, its condition fixed: a response cut at 1 MB goes on
+    // from its last key, which DynamoDB refuses if the condition no longer holds for that key.
+    const from = next;
     let start: Item | undefined;
     do {
       const output = await table.client.send(
@@ -48,8 +51,8 @@ export async function readEnumerationEntries(
           KeyConditionExpression: '#page = :page AND #checkpoint >= :next',
           ExpressionAttributeNames: { '#page': ATTR.page, '#checkpoint': ATTR.checkpoint },
           ExpressionAttributeValues: {
-            ':page': { N: String(pageOf(next)) },
-            ':next': { N: String(next) },
+            ':page': { N: String(pageOf(from)) },
+            ':next': { N: String(from) },
           },
           Limit: limit - entries.length,
           ExclusiveStartKey: start,
