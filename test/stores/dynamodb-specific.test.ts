@@ -320,6 +320,35 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
       expect(continued.length).toBeGreaterThan(0);
     });
 
+    it('a page of the enumeration bounded in bytes fetches about that much, not the whole page', async () => {
+      const store = await storeOfLargeChangesets();
+      const all = await store.readGlobal(0, 60);
+      /** The page, and how many changesets the store fetched for it. */
+      const fetched = async (checkpoint: number, maxBytes: number) => {
+        const log = logCommands(client);
+        try {
+          const page = await store.readGlobal(checkpoint, 60, maxBytes);
+          const keys = log.sent
+            .filter((command) => command.name === 'BatchGetItemCommand')
+            .flatMap((command) =>
+              Object.values(command.input.RequestItems as Record<string, { Keys: unknown[] }>),
+            )
+            .reduce((total, request) => total + request.Keys.length, 0);
+          return { page: page.map((c) => c.checkpoint), keys };
+        } finally {
+          log.stop();
+        }
+      };
+      // 25 first, then none: the first three reach 250,000 bytes.
+      expect(await fetched(0, 250_000)).toEqual({ page: [0, 1, 2], keys: 25 });
+      // 25 first, then the 15 their sizes say it takes to reach 4 MB.
+      const large = await fetched(10, 4_000_000);
+      expect(large.page).toEqual(all.slice(10, 50).map((c) => c.checkpoint));
+      expect(large.keys).toBe(40);
+      expect(await fetched(55, 1e9)).toEqual({ page: [55, 56, 57, 58, 59], keys: 5 });
+      expect(await store.readGlobal(10, 60, 4_000_000)).toEqual(all.slice(10, 50));
+    });
+
     it('a commit is one PutItem for a new stream and for a stream this store wrote', async () => {
       const store = await freshStore();
       for (const [expectation, streamId] of [

@@ -97,28 +97,18 @@ async function batchGet(table: Table, keys: readonly Key[]): Promise<Item[]> {
   return items;
 }
 
-/**
- * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, gapless.
- *
- * Two steps: the KEYS_ONLY enumeration index gives the keys (one query, two at a page boundary),
- * then strongly consistent BatchGetItem reads fetch the changesets from the base table. Keeping
- * only keys in the index spares a second copy of every payload (storage, and the write cost of
- * copying up to 400 KB per changeset into the index).
- */
-export async function readGlobal(
+/** The changesets of `entries`, in their order, each checked against its checkpoint. */
+async function fetchChangesets(
   table: Table,
-  checkpoint: Checkpoint,
-  limit: number,
-  maxBytes?: number,
+  entries: readonly EnumerationEntry[],
 ): Promise<IndexedChangeset[]> {
-  const entries = await readEnumerationEntries(table, checkpoint, limit);
   const chunks: Key[][] = [];
   for (let i = 0; i < entries.length; i += BATCH_GET_KEYS) {
     chunks.push(entries.slice(i, i + BATCH_GET_KEYS).map((entry) => entry.key));
   }
   const items = (await Promise.all(chunks.map((chunk) => batchGet(table, chunk)))).flat();
   const byKey = new Map(items.map((item) => [keyId(item), item]));
-  const page = await Promise.all(
+  return Promise.all(
     entries.map(async ({ checkpoint: expected, key }) => {
       const item = byKey.get(keyId(key));
       if (item === undefined) throw new Error(`Indexed changeset ${keyId(key)} is missing`);
@@ -129,7 +119,50 @@ export async function readGlobal(
       return { ...changeset, checkpoint: expected };
     }),
   );
-  // Cut after the fetch: the keys carry no sizes. The page answered is as bounded as on the
-  // other stores (which matters behind API Gateway's 6 MB), the function's memory is not.
-  return withinBytes(page, maxBytes, serialisedSize);
+}
+
+/** Changesets fetched first for a page bounded in bytes, before any of their sizes is known. */
+const FIRST_WAVE = 25;
+
+/**
+ * How many more changesets to fetch for a page bounded in bytes: as many as the sizes seen so
+ * far say it takes to reach `maxBytes` (at least one), or `FIRST_WAVE` when none is seen yet.
+ */
+const nextWave = (fetched: number, bytes: number, maxBytes: number): number =>
+  fetched === 0 ? FIRST_WAVE : Math.max(1, Math.ceil(((maxBytes - bytes) * fetched) / bytes));
+
+/**
+ * Up to `limit` changesets of every stream from `checkpoint` on, in checkpoint order, gapless.
+ *
+ * Two steps: the KEYS_ONLY enumeration index gives the keys (one query, two at a page boundary),
+ * then strongly consistent BatchGetItem reads fetch the changesets from the base table. Keeping
+ * only keys in the index spares a second copy of every payload (storage, and the write cost of
+ * copying up to 400 KB per changeset into the index).
+ *
+ * The keys carry no sizes, so a page bounded in bytes is fetched in waves: a few changesets
+ * first, then as many as their sizes say the bound still takes. The function's memory then
+ * holds about `maxBytes`, not `limit` changesets of up to 400 KB, while a page of small
+ * changesets costs one more round trip than fetching all its keys at once.
+ */
+export async function readGlobal(
+  table: Table,
+  checkpoint: Checkpoint,
+  limit: number,
+  maxBytes?: number,
+): Promise<IndexedChangeset[]> {
+  const entries = await readEnumerationEntries(table, checkpoint, limit);
+  if (maxBytes === undefined) return fetchChangesets(table, entries);
+  const page: IndexedChangeset[] = [];
+  const sizes: number[] = [];
+  let bytes = 0;
+  while (page.length < entries.length && bytes < maxBytes) {
+    const wave = entries.slice(page.length, page.length + nextWave(page.length, bytes, maxBytes));
+    for (const changeset of await fetchChangesets(table, wave)) {
+      const size = serialisedSize(changeset);
+      page.push(changeset);
+      sizes.push(size);
+      bytes += size;
+    }
+  }
+  return withinBytes(page, maxBytes, (_, index) => sizes[index] ?? 0);
 }
