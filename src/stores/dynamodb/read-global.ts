@@ -121,8 +121,11 @@ async function fetchChangesets(
   );
 }
 
-/** Changesets fetched first for a page bounded in bytes, before any of their sizes is known. */
-const FIRST_WAVE = 25;
+/**
+ * Changesets fetched first for a page bounded in bytes, before any of their sizes is known:
+ * one BatchGetItem, so that a page of up to 100 changesets costs no more requests than unbounded.
+ */
+const FIRST_WAVE = BATCH_GET_KEYS;
 
 /**
  * How many more changesets to fetch for a page bounded in bytes: as many as the sizes seen so
