@@ -18,9 +18,10 @@ export interface PublisherHandlerOptions {
  * Failures are reported per record: a record fails when any of its messages did not go out,
  * and so does every later record of the same stream, which is not published at all (a stream's
  * messages must not overtake a failed one). Lambda retries from the first failed record; what
- * was published already is deduplicated by SNS. A record that keeps failing (a message over
- * SNS's size limit, a corrupt image) is retried until the event source's retry limit, then its
- * batch goes to the dead-letter queue and the shard moves on.
+ * was published already is deduplicated by SNS. A record that keeps failing (a corrupt image,
+ * SNS refusing its messages) is retried until the event source's retry limit, then its batch
+ * goes to the dead-letter queue and the shard moves on. A message over SNS's size limit is not
+ * a failure, since no retry could publish it: it is logged and left out (`publishInOrder`).
  *
  * @example
  * export const handler = createPublisherHandler({ publisher: createSnsChangesetPublisher(...) });

@@ -11,7 +11,7 @@ import {
 } from '../../src/push/sns/index.js';
 import type { PushEmulator } from '../push/fauxqs.js';
 import { startPushEmulator } from '../push/fauxqs.js';
-import { at, interleave, streamCommits, streamEvent } from './stream-events.js';
+import { interleave, streamCommits, streamEvent } from './stream-events.js';
 
 /*
  * The publisher function against fauxqs (SNS FIFO topics fanning out to SQS FIFO queues): what a
@@ -180,7 +180,7 @@ describe('the publisher function on SNS FIFO (fauxqs)', () => {
     }
   });
 
-  it('holds back the rest of a stream whose changeset is over SNS size limit, and only that stream', async () => {
+  it('leaves out a changeset message over SNS size limit, reports it, and goes on with its stream', async () => {
     const [sa, sb] = [unique('a'), unique('b')];
     const a = await streamCommits(sa, [[{ n: 1 }], [{ n: 2 }]]);
     const b = await streamCommits(sb, [
@@ -189,15 +189,28 @@ describe('the publisher function on SNS FIFO (fauxqs)', () => {
       [{ n: 4 }],
     ]);
     const event = streamEvent(interleave(a, b)); // a1 b1 a2 b2 b3
-    const handler = handlerWith(snsPublishBatch(emulator.sns));
-    const response = await handler(event);
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
-      [3, 4].map((i) => at(event.Records, i).dynamodb?.SequenceNumber),
-    );
+    const errors: unknown[] = [];
+    const handler = createPublisherHandler({
+      publisher: createSnsChangesetPublisher({
+        publishBatch: snsPublishBatch(emulator.sns),
+        changesetsTopicArn: emulator.changesetsTopicArn,
+        eventsTopicArn: emulator.eventsTopicArn,
+        onError: (error) => errors.push(error),
+      }),
+    });
+    // No retry could publish it: nothing fails, nothing is held back.
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(errors.map(String)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Error: Not published: the changesets message of stream "${sb}", changeset 2, is \\d+ bytes`,
+        ),
+      ) as unknown,
+    ]);
     const changesets = await emulator.receiveChangesets();
     expect(of(sa, changesets).map((m) => m.changeset_id)).toEqual([1, 2]);
-    expect(of(sb, changesets).map((m) => m.changeset_id)).toEqual([1]);
-    // The events topic is ordered on its own: each half fits, so b's events all went out.
+    expect(of(sb, changesets).map((m) => m.changeset_id)).toEqual([1, 3]);
+    // Each half fits an events message: the events topic has them all.
     expect(of(sb, await emulator.receiveEvents()).map((m) => m.event_id)).toEqual([1, 2, 3, 4]);
   });
 });

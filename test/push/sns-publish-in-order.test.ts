@@ -6,6 +6,8 @@ import { publishInOrder } from '../../src/push/sns/index.js';
 const message = (stream: string, n: number, bytes = 10): SnsMessage => ({
   channel: 'events',
   streamId: stream,
+  changesetId: n,
+  eventId: n,
   body: JSON.stringify({ s: stream, n }).padEnd(bytes, ' '),
   groupId: `g-${stream}`,
   deduplicationId: `d-${stream}-${n}`,
@@ -85,14 +87,19 @@ describe('publishInOrder', () => {
     ]);
   });
 
-  it('never sends a message above the size limit, and holds back its stream', async () => {
+  it('never sends a message above the size limit: it is reported and left out, and its stream goes on', async () => {
     const messages = [message('a', 0, 50), message('a', 1, 2000), message('a', 2), message('b', 3)];
     const sns = fakeSns();
+    const errors: unknown[] = [];
     const failed = await publishInOrder(sns.publishBatch, 'arn:topic', messages, {
       maxPayloadBytes: 1000,
+      onError: (error) => errors.push(error),
     });
-    expect(failed).toEqual(new Set([1, 2]));
-    expect(sns.published).toEqual([messages[0]?.body, messages[3]?.body]);
+    expect(failed).toEqual(new Set());
+    expect(sns.published).toEqual([messages[0]?.body, messages[2]?.body, messages[3]?.body]);
+    expect(errors.map(String)).toEqual([
+      'Error: Not published: the events message of stream "a", changeset 1, event 1, is 2000 bytes; SNS takes at most 1000. The stream\'s later messages go on.',
+    ]);
   });
 
   it('fails everything from a call that throws on, without further calls', async () => {

@@ -8,6 +8,9 @@ export type SnsChannel = 'changesets' | 'events';
 export interface SnsMessage {
   readonly channel: SnsChannel;
   readonly streamId: string;
+  readonly changesetId: number;
+  /** On the events channel, the event's id. */
+  readonly eventId?: number;
   /** The contract's JSON body, serialised once so that its size is known before publishing. */
   readonly body: string;
   /** SNS FIFO `MessageGroupId`: every message of one stream shares it, so they stay in order. */
@@ -40,6 +43,7 @@ export function snsChangesetMessage(changeset: Changeset): SnsMessage {
   return {
     channel: 'changesets',
     streamId,
+    changesetId,
     body: JSON.stringify({
       stream_id: streamId,
       changeset_id: changesetId,
@@ -64,6 +68,8 @@ export function snsEventMessages(changeset: Changeset): SnsMessage[] {
     return {
       channel: 'events',
       streamId,
+      changesetId,
+      eventId,
       body: JSON.stringify({
         stream_id: streamId,
         changeset_id: changesetId,

@@ -13,8 +13,7 @@ export const SNS_MAX_BATCH_ENTRIES = 10;
 
 /**
  * SNS's size limit, for one message and for the sum of a PublishBatch call's messages alike:
- * 256 KiB by default. A message above it can never be published (it stays failed until the
- * stream's retries are exhausted and the batch goes to the dead-letter queue).
+ * 256 KiB by default. A message above it can never be published, however often it is tried.
  */
 export const SNS_MAX_PAYLOAD_BYTES = 262_144;
 
@@ -27,7 +26,13 @@ export interface PublishInOrderOptions {
 
 /**
  * Publishes `messages` (in the order given) to one FIFO topic, ten per PublishBatch call, and
- * returns the positions of the messages that are not known to be published.
+ * returns the positions of the messages that are not known to be published and may be on a
+ * retry.
+ *
+ * A message over the size limit is never sent: no retry could publish it. It is reported
+ * through `onError` and skipped, and its stream goes on, so that subscribers get every other
+ * message in order and see the skipped one as a gap in the changeset ids. (Held back, it would
+ * take its stream's later messages of the batch with it once the retries ran out.)
  *
  * Per-stream order. SNS publishes the entries of one call in order, and each call starts after
  * the previous one answered, so messages of one group leave in the order given. Once a message
@@ -41,7 +46,7 @@ export interface PublishInOrderOptions {
  * Residual risk, reported through `onError`: should SNS refuse one entry and accept a later
  * entry of the same group in the same call, the later one is out and the earlier one follows
  * only on retry. SNS refuses entries for what they are (too large, malformed) rather than at
- * random, and oversized messages are held back before sending, so this is not expected.
+ * random, and oversized messages are left out before sending, so this is not expected.
  */
 export async function publishInOrder(
   publishBatch: PublishBatch,
@@ -73,10 +78,9 @@ export async function publishInOrder(
       if (size > maxBytes) {
         report(
           new Error(
-            `The ${message.channel} message of stream ${JSON.stringify(message.streamId)} is ${size} bytes; SNS takes at most ${maxBytes}.`,
+            `Not published: the ${message.channel} message of stream ${JSON.stringify(message.streamId)}, changeset ${message.changesetId}${message.eventId === undefined ? '' : `, event ${message.eventId}`}, is ${size} bytes; SNS takes at most ${maxBytes}. The stream's later messages go on.`,
           ),
         );
-        fail(next, message);
         continue;
       }
       if (call.length > 0 && bytes + size > maxBytes) break;
