@@ -12,7 +12,13 @@ export { createPublisherHandler } from './publisher-handler.js';
 export type { PublisherHandlerOptions } from './publisher-handler.js';
 export { createStatisticsHandler } from './statistics-handler.js';
 export type { StatisticsHandlerOptions } from './statistics-handler.js';
-export { apiSettings, LAMBDA_ENV, publisherSettings, tableSettings } from './settings.js';
+export {
+  apiSettings,
+  LAMBDA_ENV,
+  LAMBDA_MAX_PAGE_BYTES,
+  publisherSettings,
+  tableSettings,
+} from './settings.js';
 export type { ApiSettings, PublisherSettings, TableSettings } from './settings.js';
 export {
   batchResponse,

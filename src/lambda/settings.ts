@@ -76,23 +76,42 @@ export const tableSettings = (env: Env): TableSettings => ({
   tableName: required(env, LAMBDA_ENV.tableName),
 });
 
+/** The limits of `ees serve` that apply to the API function (it serves no subscriptions). */
+const API_LIMITS = [
+  'maxChangesetBytes',
+  'maxEventsPerChangeset',
+  'maxStreamIdBytes',
+  'maxPageSize',
+  'maxPageBytes',
+  'maxUrlBytes',
+] as const satisfies readonly (keyof Limits & keyof Config)[];
+
 /**
- * What the API function needs: the table, the version it reports, and the limits
- * `EES_MAX_CHANGESET_BYTES`, `EES_MAX_PAGE_SIZE` and `EES_MAX_PAGE_BYTES` when set (parsed as
- * `ees serve` parses them).
+ * The API function's default page bound, a quarter of `ees serve`'s. Lambda answers at most
+ * 6 MB, counted after the body is escaped into the function's JSON result, where a quote or a
+ * backslash takes two bytes. A page of 1 MiB, plus the changeset that crosses the bound (up to
+ * 400 KiB) and a thousand changesets' stream ids and numbers, stays under that escaped.
+ */
+export const LAMBDA_MAX_PAGE_BYTES = 1024 * 1024;
+
+/**
+ * What the API function needs: the table, the version it reports, and the limits of
+ * `API_LIMITS` that the environment sets (`EES_MAX_CHANGESET_BYTES`, `EES_MAX_PAGE_SIZE` ...,
+ * parsed as `ees serve` parses them), with `EES_MAX_PAGE_BYTES` defaulting to
+ * `LAMBDA_MAX_PAGE_BYTES`.
  *
  * @example
  * apiSettings({ EES_TABLE_NAME: 'events', EES_VERSION: '1.2.3', EES_MAX_PAGE_SIZE: '100' });
- * // → { tableName: 'events', version: '1.2.3', limits: { maxPageSize: 100 } }
+ * // → { tableName: 'events', version: '1.2.3', limits: { maxPageSize: 100, maxPageBytes: 1048576 } }
  */
 export function apiSettings(env: Env): ApiSettings {
-  const limits: { -readonly [K in keyof Limits]?: number } = {};
-  const maxChangesetBytes = fromServeSetting(env, 'maxChangesetBytes');
-  const maxPageSize = fromServeSetting(env, 'maxPageSize');
-  const maxPageBytes = fromServeSetting(env, 'maxPageBytes');
-  if (maxChangesetBytes !== undefined) limits.maxChangesetBytes = maxChangesetBytes;
-  if (maxPageSize !== undefined) limits.maxPageSize = maxPageSize;
-  if (maxPageBytes !== undefined) limits.maxPageBytes = maxPageBytes;
+  const limits: { -readonly [K in keyof Limits]?: number } = {
+    maxPageBytes: LAMBDA_MAX_PAGE_BYTES,
+  };
+  for (const key of API_LIMITS) {
+    const value = fromServeSetting(env, key);
+    if (value !== undefined) limits[key] = value;
+  }
   return {
     ...tableSettings(env),
     version: required(env, LAMBDA_ENV.version),

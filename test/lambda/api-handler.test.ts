@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createApiHandler, encodePath } from '../../src/lambda/index.js';
+import { commitChangeset } from '../../src/core/index.js';
+import type { Limits } from '../../src/http/index.js';
 import { createApp } from '../../src/http/index.js';
+import { apiSettings, createApiHandler, encodePath } from '../../src/lambda/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { httpApiEvent, responseOf, restApiEvent } from './api-events.js';
 
@@ -278,6 +280,36 @@ describe('the API function', () => {
       body: { error: 'INTERNAL_ERROR', message: 'An unexpected error occurred.' },
     });
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('the answer size on Lambda', () => {
+  /** Lambda refuses a function result over 6 MB (the whole JSON result, body escaped in it). */
+  const LAMBDA_RESULT_BYTES = 6 * 1024 * 1024;
+
+  it('keeps a page of quote-filled events under Lambda 6 MB with the API function defaults', async () => {
+    const store = createMemoryStore();
+    // 100 KB of events JSON each, all escaped quotes: 200 KB once escaped into the result.
+    for (let n = 0; n < 60; n++) {
+      await commitChangeset(store, {
+        streamId: 'quotes',
+        expectation: { kind: 'changeset', lastChangesetId: n },
+        events: [{ q: '"'.repeat(50_000) }],
+        metadata: {},
+      });
+    }
+    const resultBytes = async (limits: Partial<Limits>) => {
+      const handler = createApiHandler({ store, version, limits });
+      const result = await handler(
+        restApiEvent({ method: 'GET', path: '/changesets', query: 'limit=1000' }),
+      );
+      expect(result.statusCode).toBe(200);
+      return Buffer.byteLength(JSON.stringify(result));
+    };
+    const { limits } = apiSettings({ EES_TABLE_NAME: 't', EES_VERSION: version });
+    expect(await resultBytes(limits)).toBeLessThan(LAMBDA_RESULT_BYTES);
+    // What ees serve's default page would have made of it.
+    expect(await resultBytes({})).toBeGreaterThan(LAMBDA_RESULT_BYTES);
   });
 });
 

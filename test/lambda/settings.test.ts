@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apiSettings,
   LAMBDA_ENV,
+  LAMBDA_MAX_PAGE_BYTES,
   publisherSettings,
   tableSettings,
 } from '../../src/lambda/index.js';
@@ -20,12 +21,39 @@ describe('Lambda settings', () => {
     ).toEqual({
       tableName: 'events',
       version: '1.2.3',
-      limits: { maxChangesetBytes: 1000, maxPageSize: 50 },
+      limits: { maxChangesetBytes: 1000, maxPageSize: 50, maxPageBytes: LAMBDA_MAX_PAGE_BYTES },
       cors: { origins: ['https://app.example.com'] },
     });
     expect(
       apiSettings({ EES_TABLE_NAME: 'events', EES_VERSION: '1.2.3', EES_MAX_PAGE_SIZE: '' }),
-    ).toEqual({ tableName: 'events', version: '1.2.3', limits: {}, cors: { origins: [] } });
+    ).toEqual({
+      tableName: 'events',
+      version: '1.2.3',
+      limits: { maxPageBytes: LAMBDA_MAX_PAGE_BYTES },
+      cors: { origins: [] },
+    });
+  });
+
+  it('reads every limit of ees serve that applies to the API function', () => {
+    expect(
+      apiSettings({
+        EES_TABLE_NAME: 'events',
+        EES_VERSION: '1',
+        EES_MAX_CHANGESET_BYTES: '1000',
+        EES_MAX_EVENTS_PER_CHANGESET: '10',
+        EES_MAX_STREAM_ID_BYTES: '64',
+        EES_MAX_PAGE_SIZE: '50',
+        EES_MAX_PAGE_BYTES: '2000000',
+        EES_MAX_URL_BYTES: '2048',
+      }).limits,
+    ).toEqual({
+      maxChangesetBytes: 1000,
+      maxEventsPerChangeset: 10,
+      maxStreamIdBytes: 64,
+      maxPageSize: 50,
+      maxPageBytes: 2_000_000,
+      maxUrlBytes: 2048,
+    });
   });
 
   it('reads EES_CORS_ORIGINS under the name the CDK app sets', () => {
