@@ -15,6 +15,7 @@ import {
   insertChangesetsParameters,
   insertChangesetsSql,
 } from '../../src/stores/postgres/commit.js';
+import { QUERY_TIMEOUT_GRACE_MS } from '../../src/stores/postgres/connect.js';
 import { MIGRATIONS } from '../../src/stores/postgres/migrations/index.js';
 import { isConnectionError, toStoreError } from '../../src/stores/postgres/postgres-errors.js';
 import { schemaName } from '../../src/stores/postgres/schema-name.js';
@@ -128,6 +129,7 @@ describe('connection errors', () => {
       databaseError('57P01'),
       databaseError('57P03'),
       databaseError('53300'),
+      databaseError('57014'),
     ]) {
       expect(isConnectionError(error)).toBe(true);
       const mapped = toStoreError(error);
@@ -140,7 +142,6 @@ describe('connection errors', () => {
     for (const error of [
       databaseError('23505'),
       databaseError('42P01'),
-      databaseError('57014'),
       new TypeError('x is undefined'),
       'a string',
     ]) {
@@ -778,6 +779,53 @@ describePostgres('postgres store', () => {
       expect(Math.max(...durations)).toBeLessThan(2 * (1000 + 1500));
       await proxy.restore();
       await recovers(store);
+    });
+
+    it('a statement held up by a lock is cancelled by the database: a 503 wrote nothing, and the pool stays its size', async () => {
+      const schema = freshSchema();
+      const applicationName = `${schema}_app`;
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('application_name', applicationName);
+      const store = await openStore({
+        schema,
+        connectionString: url.toString(),
+        poolSize: 3,
+        queryTimeoutMs: 500,
+        indexer: { pollIntervalMs: 20 },
+      });
+      await store.commit(request('warm', NEW_STREAM));
+      const backends = () =>
+        withAdmin(
+          async (client) =>
+            (
+              await client.query<{ count: number }>(
+                'SELECT count(*)::int AS count FROM pg_stat_activity WHERE application_name = $1',
+                [applicationName],
+              )
+            ).rows[0]?.count ?? 0,
+        );
+      const most = { backends: 0 };
+      await withAdmin(async (admin) => {
+        await admin.query('BEGIN');
+        await admin.query(`LOCK TABLE "${schema}".changesets IN ACCESS EXCLUSIVE MODE`);
+        try {
+          // Ten commits to new streams, one after another, all waiting for the lock.
+          for (let n = 0; n < 10; n++) {
+            const waited = await unavailable(store.commit(request(`locked-${n}`, NEW_STREAM)));
+            expect(waited).toBeLessThan(500 + QUERY_TIMEOUT_GRACE_MS);
+            most.backends = Math.max(most.backends, await backends());
+          }
+        } finally {
+          await admin.query('COMMIT');
+        }
+      });
+      // The pool's connections and the change listener's, never one per timed-out statement.
+      expect(most.backends).toBeLessThanOrEqual(3 + 1);
+      await store.indexNow();
+      for (let n = 0; n < 10; n++) {
+        expect(await store.readChangesets(`locked-${n}`, {})).toBeUndefined();
+      }
+      expect((await store.commit(request('locked-0', NEW_STREAM))).status).toBe('committed');
     });
 
     it('idle connections killed by the server do not crash the process', async () => {

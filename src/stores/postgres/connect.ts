@@ -18,7 +18,16 @@ const INT8_OID = 20;
 const TYPES = new TypeOverrides();
 TYPES.setTypeParser(INT8_OID, Number);
 
-const READ_COMMITTED = "SET default_transaction_isolation = 'read committed'";
+/**
+ * How much longer the driver waits for an answer than the database lets a statement run: the
+ * database's own cancellation comes first, and the driver's timeout only ends the wait on a
+ * connection that can no longer answer at all.
+ */
+export const QUERY_TIMEOUT_GRACE_MS = 1000;
+
+/** What every session of the pool is set to on connecting (see `createPool`). */
+const sessionSettings = (statementTimeoutMs: number): string =>
+  `SET default_transaction_isolation = 'read committed'; SET statement_timeout = ${statementTimeoutMs}`;
 
 /** `host:port` the connection string points at, with node-postgres' defaults (`PGHOST`...). */
 export function describeTarget(connectionString: string): string {
@@ -35,9 +44,14 @@ export function describeTarget(connectionString: string): string {
  * The store's connection pool. Settings that keep failures prompt and contained:
  * - `connectionTimeoutMillis`: waiting for a connection (a dead host, a full pool) ends in an
  *   error instead of a hang;
- * - `query_timeout`: a statement on a connection whose peer vanished without a reset (a cut
- *   network) fails instead of waiting for TCP to give up, which can take many minutes;
- *   `keepAlive` lets idle connections notice the same;
+ * - `statement_timeout` (`queryTimeoutMs`): the database cancels a statement that runs longer
+ *   (one waiting for a lock, say). Its transaction is then rolled back, so a commit answered 503
+ *   for it wrote nothing, and its connection is free again at once. A timeout on the client
+ *   side alone would leave the statement running, to commit later, on a connection that the
+ *   pool has replaced, so more than `poolSize` connections would be in use;
+ * - `query_timeout` (`QUERY_TIMEOUT_GRACE_MS` later): a statement on a connection whose peer
+ *   vanished without a reset (a cut network) fails instead of waiting for TCP to give up,
+ *   which can take many minutes; `keepAlive` lets idle connections notice the same;
  * - every session READ COMMITTED, whatever the database's or role's default: the commit's
  *   correctness argument (a conflicting insert waits, then does nothing; the next statement sees
  *   the winner) holds at that level. Under REPEATABLE READ or SERIALIZABLE the loser of a race
@@ -51,7 +65,7 @@ export function createPool(settings: PoolSettings): Pool {
     connectionString: settings.connectionString,
     max: settings.poolSize,
     connectionTimeoutMillis: settings.connectionTimeoutMs,
-    query_timeout: settings.queryTimeoutMs,
+    query_timeout: settings.queryTimeoutMs + QUERY_TIMEOUT_GRACE_MS,
     keepAlive: true,
     // Names the store's sessions in pg_stat_activity unless the connection string names them.
     fallback_application_name: 'elastic-event-store',
@@ -59,7 +73,7 @@ export function createPool(settings: PoolSettings): Pool {
     // pg-pool awaits this hook before handing the connection out; its type says `void`.
     // eslint-disable-next-line @typescript-eslint/no-misused-promises
     onConnect: async (client) => {
-      await client.query(READ_COMMITTED);
+      await client.query(sessionSettings(settings.queryTimeoutMs));
     },
   });
   pool.on('error', () => {

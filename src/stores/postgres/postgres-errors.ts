@@ -18,10 +18,11 @@ const NETWORK_CODES = new Set([
 /**
  * Server answers that mean "not now" rather than "never": class 08 (connection exception),
  * 57P01-57P03 (administrator shutdown, crash shutdown, cannot connect now: the server is going
- * down or still starting) and 53300 (too many connections).
+ * down or still starting), 53300 (too many connections) and 57014 (a statement cancelled, by
+ * the statement timeout when a lock held it up, or by an administrator).
  */
 const isUnavailableState = (sqlState: string): boolean =>
-  sqlState.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(sqlState);
+  sqlState.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014'].includes(sqlState);
 
 /**
  * What node-postgres and pg-pool say, without a code, when a connection dies or cannot be had
