@@ -1,6 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -20,6 +22,7 @@ import {
   parseCorsOrigins,
 } from '../../../src/http/cors-policy.js';
 import { LAMBDA_ENV } from '../../../src/lambda/settings.js';
+import { NOT_PUBLISHED } from '../../../src/push/sns/publish-in-order.js';
 import { tableDefinition } from '../../../src/stores/dynamodb/create-table.js';
 import { ATTR, projectionKey } from '../../../src/stores/dynamodb/schema.js';
 import { eventsTable } from './events-table.js';
@@ -61,6 +64,12 @@ const CORS_ALLOW_HEADERS = [
  * long a poison record can stall the shard; bisection narrows a failing batch down first.
  */
 const STREAM_RETRY_ATTEMPTS = 10;
+
+/**
+ * How far behind the table a stream consumer may fall before its alarm goes off: the indexer's
+ * lag is the enumeration's, the publisher's the push channels'.
+ */
+const ITERATOR_AGE_ALARM = Duration.minutes(1);
 
 /** Records per stream invocation: the indexer numbers up to 99 changesets per transaction. */
 const STREAM_BATCH_SIZE = 100;
@@ -125,6 +134,7 @@ export class EventStoreStack extends Stack {
   readonly api: apigateway.LambdaRestApi;
   readonly changesetsTopic: sns.Topic;
   readonly eventsTopic: sns.Topic;
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: EventStoreStackProps) {
     super(scope, id, props);
@@ -310,11 +320,87 @@ export class EventStoreStack extends Stack {
       });
     }
 
+    // Alarms, all notifying one topic the operator subscribes to: what the stream consumers
+    // could not process (their dead-letter queues), how far behind the table they are, and the
+    // messages too large for SNS that the publisher left out.
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Elastic Event Store alarms',
+      enforceSSL: true,
+    });
+    // The topic has a policy of its own (the TLS rule), which replaces SNS's default one: the
+    // alarms of this account need an explicit right to publish.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
+        },
+      }),
+    );
+    const alarm = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      description: string,
+      threshold = 1,
+    ) =>
+      new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    const perMinute = { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM };
+    alarm(
+      'IndexerDeadLetterAlarm',
+      indexerDlq.metricApproximateNumberOfMessagesVisible(perMinute),
+      'Stream records the indexer gave up on (see the indexer dead-letter queue): changesets without a checkpoint, so the enumeration stops before them.',
+    );
+    alarm(
+      'PublisherDeadLetterAlarm',
+      publisherDlq.metricApproximateNumberOfMessagesVisible(perMinute),
+      'Stream records the publisher gave up on (see the publisher dead-letter queue): changesets missing from the SNS topics.',
+    );
+    alarm(
+      'IndexerIteratorAgeAlarm',
+      indexerFunction.metric('IteratorAge', perMinute),
+      `The indexer is more than ${ITERATOR_AGE_ALARM.toHumanString()} behind the table: the enumeration lags by as much.`,
+      ITERATOR_AGE_ALARM.toMilliseconds(),
+    );
+    alarm(
+      'PublisherIteratorAgeAlarm',
+      publisherFunction.metric('IteratorAge', perMinute),
+      `The publisher is more than ${ITERATOR_AGE_ALARM.toHumanString()} behind the table: pushes are late by as much.`,
+      ITERATOR_AGE_ALARM.toMilliseconds(),
+    );
+    const unpublished = new logs.MetricFilter(this, 'UnpublishedMessagesFilter', {
+      logGroup: publisherFunction.logGroup,
+      filterPattern: logs.FilterPattern.allTerms(NOT_PUBLISHED),
+      metricNamespace: `ElasticEventStore/${this.stackName}`,
+      metricName: 'UnpublishedMessages',
+      metricValue: '1',
+    });
+    alarm(
+      'UnpublishedMessagesAlarm',
+      unpublished.metric({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+      'Messages over the SNS size limit that the publisher left out (its log says which): subscribers see a gap in the stream and read the changeset from the API.',
+    );
+
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'ChangesetsTopicArn', { value: this.changesetsTopic.topicArn });
     new CfnOutput(this, 'EventsTopicArn', { value: this.eventsTopic.topicArn });
     new CfnOutput(this, 'IndexerDeadLetterQueueUrl', { value: indexerDlq.queueUrl });
     new CfnOutput(this, 'PublisherDeadLetterQueueUrl', { value: publisherDlq.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Subscribe to be told of alarms (aws sns subscribe --protocol email ...)',
+      value: this.alarmTopic.topicArn,
+    });
   }
 }

@@ -39,8 +39,9 @@ describe('API key authorization', () => {
   it('keeps everything else as with IAM authorization', () => {
     template.resourceCountIs('AWS::Lambda::Function', 4);
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasOutput('ApiEndpoint', { Value: Match.anyValue() });
   });

@@ -4,6 +4,7 @@ import { Token } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_ENV } from '../../../src/lambda/settings.js';
+import { NOT_PUBLISHED } from '../../../src/push/sns/publish-in-order.js';
 import { tableDefinition } from '../../../src/stores/dynamodb/create-table.js';
 import { projectVersion } from '../lib/source.js';
 import { actionsOf, logicalId, resourceOf, statementsOf, synth } from './synth.js';
@@ -144,7 +145,8 @@ describe('the stream consumers', () => {
 
 describe('the push topics', () => {
   it('are two SNS FIFO topics deduplicating by the publisher ids, ordered per message group', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    // The third is the alarm topic.
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     for (const topic of [CHANGESETS_TOPIC, EVENTS_TOPIC]) {
       expect(resourceOf(template, topic).Properties).toMatchObject({
         FifoTopic: true,
@@ -155,8 +157,8 @@ describe('the push topics', () => {
     }
   });
 
-  it('refuse publishing without TLS', () => {
-    template.resourceCountIs('AWS::SNS::TopicPolicy', 2);
+  it('refuse publishing without TLS, as the alarm topic does', () => {
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 3);
     template.allResourcesProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -329,11 +331,106 @@ describe('least privilege', () => {
   });
 });
 
+describe('the alarms', () => {
+  const ALARM_TOPIC = id('AWS::SNS::Topic', 'AlarmTopic');
+  const alarms = template.findResources('AWS::CloudWatch::Alarm') as Record<
+    string,
+    { Properties: Record<string, unknown> }
+  >;
+  const alarmOf = (prefix: string) => resourceOf(template, id('AWS::CloudWatch::Alarm', prefix));
+
+  it('are five, each notifying the alarm topic once at or over its threshold', () => {
+    expect(Object.keys(alarms)).toHaveLength(5);
+    for (const { Properties } of Object.values(alarms)) {
+      expect(Properties).toMatchObject({
+        AlarmActions: [{ Ref: ALARM_TOPIC }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        Period: 60,
+      });
+    }
+  });
+
+  it("notify a standard topic that only this account's alarms may publish to", () => {
+    expect(resourceOf(template, ALARM_TOPIC).Properties).not.toHaveProperty('FifoTopic');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: ALARM_TOPIC }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: ALARM_TOPIC },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('watch both dead-letter queues for any record', () => {
+    for (const [prefix, queue] of [
+      ['IndexerDeadLetterAlarm', INDEXER_DLQ],
+      ['PublisherDeadLetterAlarm', PUBLISHER_DLQ],
+    ] as const) {
+      expect(alarmOf(prefix).Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+      });
+    }
+  });
+
+  it('watch how far both stream consumers are behind the table', () => {
+    for (const [prefix, fn] of [
+      ['IndexerIteratorAgeAlarm', FUNCTIONS.indexer],
+      ['PublisherIteratorAgeAlarm', FUNCTIONS.publisher],
+    ] as const) {
+      expect(alarmOf(prefix).Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+        Statistic: 'Maximum',
+        Threshold: 60_000,
+      });
+    }
+  });
+
+  it("count the publisher's log lines about messages left out for their size", () => {
+    const filter = resourceOf(template, id('AWS::Logs::MetricFilter', 'UnpublishedMessagesFilter'));
+    expect(filter.Properties).toEqual({
+      LogGroupName: { Ref: id('AWS::Logs::LogGroup', 'PublisherFunctionLogs') },
+      FilterPattern: `"${NOT_PUBLISHED}"`,
+      MetricTransformations: [
+        {
+          MetricNamespace: `ElasticEventStore/${stack.stackName}`,
+          MetricName: 'UnpublishedMessages',
+          MetricValue: '1',
+        },
+      ],
+    });
+    expect(alarmOf('UnpublishedMessagesAlarm').Properties).toMatchObject({
+      Namespace: `ElasticEventStore/${stack.stackName}`,
+      MetricName: 'UnpublishedMessages',
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+  });
+});
+
 describe('the stack', () => {
   it('outputs the endpoint, the table, the topics and the dead-letter queues', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(
       [
+        'AlarmTopicArn',
         'ApiEndpoint',
         'ChangesetsTopicArn',
         'EventsTopicArn',
@@ -347,6 +444,7 @@ describe('the stack', () => {
     expect(outputs.IndexerDeadLetterQueueUrl?.Value).toEqual({ Ref: INDEXER_DLQ });
     expect(outputs.PublisherDeadLetterQueueUrl?.Value).toEqual({ Ref: PUBLISHER_DLQ });
     expect(outputs.TableName?.Value).toEqual({ Ref: TABLE });
+    expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: id('AWS::SNS::Topic', 'AlarmTopic') });
     expect(JSON.stringify(outputs.ApiEndpoint?.Value)).toContain('execute-api');
   });
 

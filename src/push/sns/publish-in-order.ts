@@ -17,6 +17,9 @@ export const SNS_MAX_BATCH_ENTRIES = 10;
  */
 export const SNS_MAX_PAYLOAD_BYTES = 262_144;
 
+/** How the report of a message left out for its size begins; the stack's alarm looks for it. */
+export const NOT_PUBLISHED = 'Not published:';
+
 export interface PublishInOrderOptions {
   /** Largest message, and largest sum per call, in UTF-8 bytes. Default `SNS_MAX_PAYLOAD_BYTES`. */
   readonly maxPayloadBytes?: number;
@@ -78,7 +81,7 @@ export async function publishInOrder(
       if (size > maxBytes) {
         report(
           new Error(
-            `Not published: the ${message.channel} message of stream ${JSON.stringify(message.streamId)}, changeset ${message.changesetId}${message.eventId === undefined ? '' : `, event ${message.eventId}`}, is ${size} bytes; SNS takes at most ${maxBytes}. The stream's later messages go on.`,
+            `${NOT_PUBLISHED} the ${message.channel} message of stream ${JSON.stringify(message.streamId)}, changeset ${message.changesetId}${message.eventId === undefined ? '' : `, event ${message.eventId}`}, is ${size} bytes; SNS takes at most ${maxBytes}. The stream's later messages go on.`,
           ),
         );
         continue;
