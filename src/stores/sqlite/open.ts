@@ -12,6 +12,16 @@ const SYNCHRONOUS: readonly Synchronous[] = ['FULL', 'NORMAL', 'EXTRA'];
  */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * The busy timeout of the connection that serves requests, once open. SQLite waits out a lock
+ * inside the call, and better-sqlite3 calls on the event loop: with `BUSY_TIMEOUT_MS` there,
+ * another process holding the write lock would freeze every request, health checks included,
+ * five seconds at a time. So that connection waits only this long, and group commit tries a
+ * refused batch again every few milliseconds, the event loop running in between, until
+ * `BUSY_TIMEOUT_MS` have passed.
+ */
+export const SERVING_BUSY_TIMEOUT_MS = 10;
+
 export const isInMemory = (filename: string): boolean => filename === ':memory:' || filename === '';
 
 /** Blocks the thread: the store's work is synchronous by design (better-sqlite3). */

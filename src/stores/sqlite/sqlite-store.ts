@@ -8,7 +8,7 @@ import { createGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Synchronous } from './open.js';
-import { BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './open.js';
+import { BUSY_TIMEOUT_MS, SERVING_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './open.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
 import { prepareReadEvents } from './read-events.js';
@@ -83,6 +83,7 @@ function openMigrated(
   }
   try {
     migrate(db, MIGRATIONS, clock);
+    db.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
   } catch (error) {
     db.close();
     throw failure('migrate', filename, error);
