@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
-import type { EventStore } from '../core/index.js';
+import type { EesError, EventStore } from '../core/index.js';
 import { errors } from '../core/index.js';
 import type { AuthOptions } from './auth.js';
 import { requireApiToken } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, headersOf, statusOf } from './errors.js';
-import { toEesError } from './unexpected.js';
+import {
+  STORE_UNAVAILABLE_REPORT_MS,
+  atMostEvery,
+  describeStoreUnavailable,
+  toEesError,
+} from './unexpected.js';
 import type { Limits } from './limits.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { STREAM_ID_PATHS, limitStreamId, limitUrlLength } from './request-limits.js';
@@ -30,6 +35,12 @@ export interface AppOptions {
   readonly limits?: Partial<Limits>;
   /** Where unexpected errors are reported; they become a 500 without details. */
   readonly onUnexpectedError?: (error: unknown) => void;
+  /**
+   * Where answers of 503 `STORE_UNAVAILABLE` are reported, the store's failure as the error's
+   * cause. Default: one line on stderr every 10 s at most (`atMostEvery`), so that an outage
+   * shows in the log without a line per request.
+   */
+  readonly onStoreUnavailable?: (error: EesError) => void;
   /** Server-Sent Events settings (heartbeat, poll interval, page size). */
   readonly push?: Partial<PushSettings>;
   /** Aborted when the server shuts down; ends every open subscription. */
@@ -60,6 +71,11 @@ export function createApp(options: AppOptions): Hono {
     options.onUnexpectedError ??
     ((error) => {
       console.error(error);
+    });
+  const onStoreUnavailable =
+    options.onStoreUnavailable ??
+    atMostEvery(STORE_UNAVAILABLE_REPORT_MS, (error: EesError, skipped) => {
+      console.error(describeStoreUnavailable(error, skipped));
     });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const deps: AppDeps = {
@@ -113,6 +129,7 @@ export function createApp(options: AppOptions): Hono {
     // A client that hung up mid-request (an upload cut short) fails the body read: nobody gets
     // the answer, and the server did nothing wrong, so it is not reported as unexpected.
     if (known.code === 'INTERNAL_ERROR' && !c.req.raw.signal.aborted) onUnexpectedError(error);
+    if (known.code === 'STORE_UNAVAILABLE') onStoreUnavailable(known);
     return c.json(errorBody(known), statusOf(known.code), headersOf(known.code));
   });
 

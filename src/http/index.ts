@@ -1,4 +1,9 @@
 export { createApp } from './app.js';
+export {
+  STORE_UNAVAILABLE_REPORT_MS,
+  atMostEvery,
+  describeStoreUnavailable,
+} from './unexpected.js';
 export type { AppOptions } from './app.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';

@@ -3,9 +3,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
-import type { EventStore } from '../core/index.js';
+import type { EesError, EventStore } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
-import { createApp } from '../http/index.js';
+import {
+  STORE_UNAVAILABLE_REPORT_MS,
+  atMostEvery,
+  createApp,
+  describeStoreUnavailable,
+} from '../http/index.js';
 import { startStatisticsProjector } from '../projections/index.js';
 import { isLoopback, resolveApiTokens, timingSafeTokenEquals } from './access.js';
 import type { Config } from './config.js';
@@ -203,6 +208,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       onUnexpectedError: (error) => {
         log(describeUnexpected(error));
       },
+      onStoreUnavailable: atMostEvery(STORE_UNAVAILABLE_REPORT_MS, (error: EesError, skipped) => {
+        log(describeStoreUnavailable(error, skipped));
+      }),
     });
     listening = await listen(config, app.fetch);
     if (tokens.length === 0 && !isLoopback(config.host)) {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventStore } from '../../src/core/index.js';
+import type { EesError, EventStore } from '../../src/core/index.js';
 import { errors } from '../../src/core/index.js';
 import type { AppOptions } from '../../src/http/index.js';
-import { createApp } from '../../src/http/index.js';
+import { atMostEvery, createApp, describeStoreUnavailable } from '../../src/http/index.js';
 import { resolveConfig } from '../../src/runtime/config.js';
 import type { RunningServer } from '../../src/runtime/server.js';
 import { startServer } from '../../src/runtime/server.js';
@@ -115,6 +115,46 @@ describe('the health endpoints in the OpenAPI document', () => {
   });
 });
 
+describe('reporting STORE_UNAVAILABLE', () => {
+  it('reports every 503 STORE_UNAVAILABLE answer with the store failure as its cause', async () => {
+    const flaky = flakyStore();
+    const reported: unknown[] = [];
+    const app = appOver(flaky.store, {
+      onStoreUnavailable: (error) => reported.push(error.cause),
+    });
+    flaky.set('failing');
+    expect((await app.request('/changesets')).status).toBe(503);
+    expect((await app.request('/changesets')).status).toBe(503);
+    expect(reported.map(String)).toEqual([
+      'Error: connect ECONNREFUSED db.internal:5432',
+      'Error: connect ECONNREFUSED db.internal:5432',
+    ]);
+    flaky.set('ok');
+    expect((await app.request('/changesets')).status).toBe(200);
+    expect(reported).toHaveLength(2);
+  });
+
+  it('atMostEvery reports the first of a flood, then one per interval with the count between', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const report = atMostEvery(
+      10_000,
+      (error: EesError, skipped) => lines.push(describeStoreUnavailable(error, skipped)),
+      () => now,
+    );
+    const failure = errors.storeUnavailable(new Error('disk I/O error'));
+    for (const at of [0, 1, 9_999, 10_000, 10_500, 25_000]) {
+      now = at;
+      report(failure);
+    }
+    expect(lines).toEqual([
+      'store unavailable: disk I/O error',
+      'store unavailable: disk I/O error (2 more since the last report)',
+      'store unavailable: disk I/O error (1 more since the last report)',
+    ]);
+  });
+});
+
 describe('health over a real server', () => {
   let server: RunningServer | undefined;
   afterEach(async () => {
@@ -123,11 +163,12 @@ describe('health over a real server', () => {
 
   it('serves both endpoints, and readiness follows the store', async () => {
     const flaky = flakyStore();
+    const log: string[] = [];
     server = await startServer({
       config: resolveConfig({}, ['--port', '0']),
       store: flaky.store,
       version: '1',
-      log: () => undefined,
+      log: (line) => log.push(line),
     });
     const fetchJson = async (path: string) => {
       const response = await fetch(`${server?.url ?? ''}${path}`);
@@ -141,5 +182,10 @@ describe('health over a real server', () => {
       { status: 'unavailable', message: 'The event store is unavailable.' },
     ]);
     expect(await fetchJson('/health/live')).toEqual([200, { status: 'ok' }]);
+    // A flood of 503s is one line in the log, naming why.
+    for (let n = 0; n < 5; n++) expect((await fetchJson('/changesets'))[0]).toBe(503);
+    expect(log.filter((line) => line.startsWith('store unavailable:'))).toEqual([
+      'store unavailable: connect ECONNREFUSED db.internal:5432',
+    ]);
   });
 });

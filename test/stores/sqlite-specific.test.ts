@@ -430,6 +430,19 @@ describe('two connections on one file', () => {
     const other = new Database.SqliteError('constraint failed', 'SQLITE_CONSTRAINT');
     expect(toStoreError(other)).toBe(other);
   });
+
+  it('a file that cannot be written just now is STORE_UNAVAILABLE; a corrupt one is not', () => {
+    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY']) {
+      const error = new Database.SqliteError('cannot write', code);
+      const mapped = toStoreError(error);
+      expect(isEesError(mapped) && [mapped.code, mapped.cause]).toEqual([
+        'STORE_UNAVAILABLE',
+        error,
+      ]);
+    }
+    const corrupt = new Database.SqliteError('database disk image is malformed', 'SQLITE_CORRUPT');
+    expect(toStoreError(corrupt)).toBe(corrupt);
+  });
 });
 
 describe('query plans', () => {
