@@ -3,6 +3,7 @@
  * The `ees` command. The only module that reads `process.env` and `process.argv`, and the
  * only one that decides exit codes; everything it runs takes its inputs as arguments.
  */
+import { Buffer } from 'node:buffer';
 import { CLIENT_COMMANDS } from './commands/index.js';
 import type { ClientCommand } from './commands/index.js';
 import { resolveApiTokens } from './access.js';
@@ -58,10 +59,18 @@ async function serve(args: readonly string[], version: string): Promise<void> {
 const clientCommandNamed = (name: string): ClientCommand | undefined =>
   Object.hasOwn(CLIENT_COMMANDS, name) ? CLIENT_COMMANDS[name] : undefined;
 
+/**
+ * All of standard input as text, decoded once at the end: a character whose UTF-8 bytes arrive
+ * in two chunks would be two U+FFFD if each chunk were decoded on its own.
+ */
 async function readStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += String(chunk);
-  return text;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new ConfigError('standard input is not UTF-8 text');
+  }
 }
 
 /** Runs a client command; Ctrl-C or SIGTERM ends it cleanly (what ends `ees tail`). */

@@ -1,6 +1,8 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import type { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
@@ -27,13 +29,18 @@ const freshStream = () => `cli-${++streamCounter}`;
  * Runs the built `ees` with only the given environment (plus PATH and, unless given, EES_URL
  * pointing at the test server), feeding `input` to its stdin.
  */
-function ees(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Run {
+function ees(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string | readonly Uint8Array[] } = {},
+): Run {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', EES_URL: server.url, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  child.stdin.end(options.input ?? '');
+  const { input = '' } = options;
+  if (typeof input === 'string') child.stdin.end(input);
+  else void writeApart(child.stdin, input);
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -46,6 +53,15 @@ function ees(args: string[], options: { env?: Record<string, string>; input?: st
   const run = { child, stdout: () => out, stderr: () => err, exited };
   running.push(run);
   return run;
+}
+
+/** Writes `chunks` a moment apart, so that the reader gets them as separate reads. */
+async function writeApart(stream: Writable, chunks: readonly Uint8Array[]): Promise<void> {
+  for (const chunk of chunks) {
+    stream.write(chunk);
+    await sleep(100);
+  }
+  stream.end();
 }
 
 /** Runs to the end; expects success and nothing on stderr. */
@@ -124,6 +140,21 @@ describe('ees append', () => {
       { changesetId: 2, events: [{ n: 3 }], metadata: { user: 'ada' } },
       { changesetId: 3, events: [{ n: 4 }], metadata: {} },
     ]);
+  });
+
+  it('reads stdin as UTF-8 whole, whatever the chunks it arrives in', async () => {
+    const id = freshStream();
+    const bytes = Buffer.from('[{"s":"é☕"}]');
+    // Cut inside "é" (2 bytes) and inside "☕" (3 bytes).
+    const input = [bytes.subarray(0, 8), bytes.subarray(8, 11), bytes.subarray(11)];
+    expect(await succeeds(['append', id, '-'], { input })).toBe(`committed changeset 1 to ${id}\n`);
+    expect(await client.readChangesets(id)).toEqual([
+      { changesetId: 1, events: [{ s: 'é☕' }], metadata: {} },
+    ]);
+    const latin1 = [Buffer.from('[{"s":"'), Buffer.from([0xe9]), Buffer.from('"}]')];
+    expect(await fails(['append', id, '-'], 2, /UTF-8/, { input: latin1 })).toBe(
+      'ees: standard input is not UTF-8 text',
+    );
   });
 
   it('reports a conflict with the changesets that won, and exits 1', async () => {
