@@ -82,4 +82,29 @@ describe('createBatcher', () => {
     });
     await expect(submit('a')).rejects.toThrow('no result');
   });
+
+  it('fails an item that waited longer than maxWaitMs instead of running it', async () => {
+    const runner = controlledRunner();
+    let time = 0;
+    const submit = createBatcher(runner.run, {
+      maxInFlight: 1,
+      maxBatch: 10,
+      key: byKey,
+      maxWaitMs: 100,
+      expired: (waited) => new Error(`expired after ${waited} ms`),
+      now: () => time,
+    });
+    const first = submit('a:1');
+    const late = submit('a:2');
+    time = 60;
+    const fresh = submit('b:1');
+    time = 150;
+    // The slot frees up: a:2 waited 150 ms and fails unsent, b:1 (90 ms) runs.
+    await runner.finishOne();
+    await expect(first).resolves.toBe('done a:1');
+    await expect(late).rejects.toThrow('expired after 150 ms');
+    expect(runner.batches).toEqual([['a:1'], ['b:1']]);
+    await runner.finishOne();
+    await expect(fresh).resolves.toBe('done b:1');
+  });
 });

@@ -821,6 +821,21 @@ describePostgres('postgres store', () => {
       });
       // The pool's connections and the change listener's, never one per timed-out statement.
       expect(most.backends).toBeLessThanOrEqual(3 + 1);
+      // Ten commits to one stream at once need ten statements, two at a time: those queued
+      // behind the first two fail when these do, rather than each waiting out its own timeout.
+      await withAdmin(async (admin) => {
+        await admin.query('BEGIN');
+        await admin.query(`LOCK TABLE "${schema}".changesets IN ACCESS EXCLUSIVE MODE`);
+        try {
+          const waits = await Promise.all(
+            Array.from({ length: 10 }, () => unavailable(store.commit(request('one', NEW_STREAM)))),
+          );
+          expect(Math.max(...waits)).toBeLessThan(2 * 500 + QUERY_TIMEOUT_GRACE_MS);
+        } finally {
+          await admin.query('COMMIT');
+        }
+      });
+      expect(await store.readChangesets('one', {})).toBeUndefined();
       await store.indexNow();
       for (let n = 0; n < 10; n++) {
         expect(await store.readChangesets(`locked-${n}`, {})).toBeUndefined();

@@ -5,11 +5,21 @@ export interface BatcherOptions<T> {
   readonly maxBatch: number;
   /** Items with the same key never share a batch: the later one waits for the next. */
   readonly key: (item: T) => string;
+  /**
+   * An item that waited longer than this for a batch fails with `expired()` instead of
+   * running: while the running batches are held up (a lock, a slow database), the items queued
+   * behind them would otherwise add their own wait to it, generation after generation.
+   */
+  readonly maxWaitMs?: number;
+  readonly expired?: (waitedMs: number) => unknown;
+  /** The clock `maxWaitMs` is measured with; tests pin it. Default `performance.now`. */
+  readonly now?: () => number;
 }
 
 interface Waiting<T, R> {
   readonly item: T;
   readonly key: string;
+  readonly since: number;
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -28,17 +38,27 @@ export function createBatcher<T, R>(
   run: (items: readonly T[]) => Promise<readonly R[]>,
   options: BatcherOptions<T>,
 ): (item: T) => Promise<R> {
-  const { maxInFlight, maxBatch, key } = options;
+  const { maxInFlight, maxBatch, key, maxWaitMs = Infinity } = options;
+  const now = options.now ?? (() => performance.now());
+  const expired =
+    options.expired ?? ((waitedMs: number) => new Error(`Waited ${waitedMs} ms for a batch`));
   const waiting: Waiting<T, R>[] = [];
   let inFlight = 0;
 
-  /** The next batch: the oldest waiting items, one per key, in the order they came. */
+  /**
+   * The next batch: the oldest waiting items, one per key, in the order they came. Items that
+   * waited too long fail on the way.
+   */
   const takeBatch = (): Waiting<T, R>[] => {
     const batch: Waiting<T, R>[] = [];
     const keys = new Set<string>();
+    const time = now();
     let kept = 0;
     for (const entry of waiting) {
-      if (batch.length < maxBatch && !keys.has(entry.key)) {
+      const waited = time - entry.since;
+      if (waited > maxWaitMs) {
+        entry.reject(expired(Math.round(waited)));
+      } else if (batch.length < maxBatch && !keys.has(entry.key)) {
         keys.add(entry.key);
         batch.push(entry);
       } else {
@@ -60,6 +80,7 @@ export function createBatcher<T, R>(
   const pump = (): void => {
     while (inFlight < maxInFlight && waiting.length > 0) {
       const batch = takeBatch();
+      if (batch.length === 0) continue;
       inFlight++;
       run(batch.map((entry) => entry.item))
         .then(
@@ -79,7 +100,7 @@ export function createBatcher<T, R>(
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
-      waiting.push({ item, key: key(item), resolve, reject });
+      waiting.push({ item, key: key(item), since: now(), resolve, reject });
       pump();
     });
 }

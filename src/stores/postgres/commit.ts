@@ -149,6 +149,12 @@ export interface CommitBatching {
   readonly maxInFlight: number;
   /** Most changesets one insert statement writes. */
   readonly maxBatch: number;
+  /**
+   * Longest a commit waits for a statement of its own before it fails with
+   * `STORE_UNAVAILABLE`, nothing written: the statement timeout, so that a commit queued behind
+   * statements held up by a lock answers about when they do.
+   */
+  readonly maxWaitMs?: number;
 }
 
 const byStreamId = (a: SerialisedRequest, b: SerialisedRequest): number =>
@@ -220,7 +226,14 @@ export function prepareCommit(
       );
     }
   };
-  const insert = createBatcher(insertBatch, { ...batching, key: (request) => request.streamId });
+  const insert = createBatcher(insertBatch, {
+    ...batching,
+    key: (request) => request.streamId,
+    expired: (waitedMs) =>
+      errors.storeUnavailable(
+        new Error(`The commit waited ${waitedMs} ms for the statements before it to finish.`),
+      ),
+  });
 
   const forthcoming = async ({
     streamId,

@@ -145,6 +145,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     'indexer.pollIntervalMs',
     options.indexer?.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
   );
+  const queryTimeoutMs = positiveInteger(
+    'queryTimeoutMs',
+    options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
+  );
   const pool = createPool({
     connectionString: options.connectionString,
     poolSize: positiveInteger('poolSize', options.poolSize ?? DEFAULTS.poolSize),
@@ -152,10 +156,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       'connectionTimeoutMs',
       options.connectionTimeoutMs ?? DEFAULTS.connectionTimeoutMs,
     ),
-    queryTimeoutMs: positiveInteger(
-      'queryTimeoutMs',
-      options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs,
-    ),
+    queryTimeoutMs,
   });
 
   await verifyConnection(pool, options.connectionString);
@@ -175,6 +176,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       options.commits?.maxInFlight ?? DEFAULTS.maxInFlight,
     ),
     maxBatch: positiveInteger('commits.maxBatch', options.commits?.maxBatch ?? DEFAULTS.maxBatch),
+    maxWaitMs: queryTimeoutMs,
   });
   const readChangesets = prepareReadChangesets(pool, schema);
   const readEvents = prepareReadEvents(pool, schema);
