@@ -2,7 +2,7 @@ import { EesClientError } from './errors.js';
 import type { SubscriptionOptions } from './subscription.js';
 import { follow } from './subscription.js';
 import type { Fetch, Transport } from './transport.js';
-import { requestJson, send, streamPath } from './transport.js';
+import { anySignal, requestJson, send, streamPath } from './transport.js';
 import type {
   ChangesetMessage,
   CommitInput,
@@ -53,6 +53,30 @@ export interface ClientOptions {
   readonly fetch?: Fetch | undefined;
   /** Extra headers for every request (a custom `Authorization` is replaced by `token`). */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Aborts each one-shot request (and each page request of `enumerate`) that has not been
+   * answered, body included, after this many milliseconds: the call throws the `TimeoutError`
+   * `fetch` throws. Subscriptions are not timed: they stay open. Default: no limit of the
+   * client's own (Node's `fetch` gives up waiting for headers after 300 s).
+   */
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * Options of each one-shot call (`version`, `commit`, `readChangesets`, `readEvents`,
+ * `readGlobal`, `statistics`, `openapi`).
+ *
+ * @example
+ * ```ts
+ * const events = await client.readEvents('account-42', {}, { signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export interface RequestOptions {
+  /**
+   * Aborts the request: the call throws what `fetch` throws, the signal's reason (an
+   * `AbortError` `DOMException` for `controller.abort()`).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -94,9 +118,21 @@ export interface EnumerateOptions {
   readonly from?: number;
   /** Changesets asked for per request (the server may cap it). Default 100. */
   readonly pageSize?: number;
+  /**
+   * Aborts the enumeration: the loop throws the signal's reason (what `fetch` throws), and no
+   * changeset is yielded after the abort.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const DEFAULT_ENUMERATION_PAGE_SIZE = 100;
+
+/** A page of the enumeration whose headers are in: where the next page starts, and its body. */
+interface PageRead {
+  /** The `EES-Next-Checkpoint` header, `NaN` when absent. */
+  readonly ahead: number;
+  readonly body: Promise<WireGlobalPage>;
+}
 
 /**
  * A typed client of the Elastic Event Store HTTP API, built on `fetch` only: it runs in Node
@@ -125,7 +161,12 @@ export class EventStoreClient {
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     // Called through a wrapper: browsers refuse a `fetch` called with another `this`.
     const fetchFunction: Fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.transport = { baseUrl: options.url.replace(/\/+$/, ''), fetch: fetchFunction, headers };
+    this.transport = {
+      baseUrl: options.url.replace(/\/+$/, ''),
+      fetch: fetchFunction,
+      headers,
+      timeoutMs: options.timeoutMs,
+    };
   }
 
   /**
@@ -136,8 +177,10 @@ export class EventStoreClient {
    * console.log(await client.version()); // "1.4.0"
    * ```
    */
-  async version(): Promise<string> {
-    return (await requestJson<{ version: string }>(this.transport, '/version')).version;
+  async version(options: RequestOptions = {}): Promise<string> {
+    return (
+      await requestJson<{ version: string }>(this.transport, '/version', { signal: options.signal })
+    ).version;
   }
 
   /**
@@ -156,7 +199,11 @@ export class EventStoreClient {
    * });
    * ```
    */
-  async commit(streamId: string, input: CommitInput): Promise<CommitResult> {
+  async commit(
+    streamId: string,
+    input: CommitInput,
+    options: RequestOptions = {},
+  ): Promise<CommitResult> {
     const wire = await requestJson<WireCommitResult>(this.transport, streamPath(streamId), {
       method: 'POST',
       query: {
@@ -167,6 +214,7 @@ export class EventStoreClient {
         events: input.events,
         ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
       },
+      signal: options.signal,
     });
     return fromWireCommitResult(wire);
   }
@@ -181,11 +229,15 @@ export class EventStoreClient {
    * const changesets = await client.readChangesets('account-42', { from: 2 });
    * ```
    */
-  async readChangesets(streamId: string, range: Range = {}): Promise<StreamChangeset[]> {
+  async readChangesets(
+    streamId: string,
+    range: Range = {},
+    options: RequestOptions = {},
+  ): Promise<StreamChangeset[]> {
     const wire = await requestJson<WireChangesets>(
       this.transport,
       streamPath(streamId, '/changesets'),
-      { query: { from: range.from, to: range.to } },
+      { query: { from: range.from, to: range.to }, signal: options.signal },
     );
     return wire.changesets.map(fromWireStreamChangeset);
   }
@@ -200,9 +252,14 @@ export class EventStoreClient {
    * const events = await client.readEvents('account-42', { from: 3, to: 5 });
    * ```
    */
-  async readEvents(streamId: string, range: Range = {}): Promise<StreamEvent[]> {
+  async readEvents(
+    streamId: string,
+    range: Range = {},
+    options: RequestOptions = {},
+  ): Promise<StreamEvent[]> {
     const wire = await requestJson<WireEvents>(this.transport, streamPath(streamId, '/events'), {
       query: { from: range.from, to: range.to },
+      signal: options.signal,
     });
     return wire.events.map(fromWireEvent);
   }
@@ -218,9 +275,11 @@ export class EventStoreClient {
    */
   async readGlobal(
     page: { readonly checkpoint?: number; readonly limit?: number } = {},
+    options: RequestOptions = {},
   ): Promise<GlobalPage> {
     const wire = await requestJson<WireGlobalPage>(this.transport, '/changesets', {
       query: { checkpoint: page.checkpoint, limit: page.limit },
+      signal: options.signal,
     });
     return fromWireGlobalPage(wire);
   }
@@ -242,40 +301,47 @@ export class EventStoreClient {
   ): AsyncGenerator<GlobalChangeset, void, undefined> {
     const limit = options.pageSize ?? DEFAULT_ENUMERATION_PAGE_SIZE;
     const cancel = new AbortController();
-    const pageAt = (checkpoint: number): Promise<Response> => {
-      const response = send(this.transport, '/changesets', {
+    const signal = anySignal(cancel.signal, options.signal);
+    const pageAt = async (checkpoint: number): Promise<PageRead> => {
+      const response = await send(this.transport, '/changesets', {
         query: { checkpoint, limit },
-        signal: cancel.signal,
+        signal,
       });
+      // The body is read at once, not when the loop gets to it: a page read ahead is then whole
+      // within the client's timeout however long the loop takes over the page before it.
+      const body = response.json() as Promise<WireGlobalPage>;
+      body.catch(() => undefined);
+      return { ahead: Number(response.headers.get(NEXT_CHECKPOINT_HEADER) ?? Number.NaN), body };
+    };
+    const pending = (checkpoint: number): Promise<PageRead> => {
+      const page = pageAt(checkpoint);
       // Handled here so that a read-ahead failing while the loop is busy is no unhandled
       // rejection; awaiting it below still throws.
-      response.catch(() => undefined);
-      return response;
+      page.catch(() => undefined);
+      return page;
     };
     let checkpoint = options.from ?? 0;
-    let pending = pageAt(checkpoint);
+    let next = pending(checkpoint);
     try {
       for (;;) {
-        const response = await pending;
+        const { ahead, body } = await next;
         // The server names the next page's start in a header, ahead of this page's body: asking
         // for it now lets the server produce it while this one is parsed and consumed.
-        const ahead = Number(response.headers.get(NEXT_CHECKPOINT_HEADER) ?? Number.NaN);
         const readAhead =
-          Number.isSafeInteger(ahead) && ahead > checkpoint ? pageAt(ahead) : undefined;
-        const page = fromWireGlobalPage((await response.json()) as WireGlobalPage);
+          Number.isSafeInteger(ahead) && ahead > checkpoint ? pending(ahead) : undefined;
+        const page = fromWireGlobalPage(await body);
         if (page.changesets.length === 0) return;
-        if (readAhead !== undefined && ahead === page.nextCheckpoint) {
-          pending = readAhead;
-        } else {
-          // A server without the header (or one whose header disagrees with its body): the
-          // body's next_checkpoint decides, still asked for before this page is consumed.
-          void readAhead?.then(
-            (early) => early.body?.cancel(),
-            () => undefined,
-          );
-          pending = pageAt(page.nextCheckpoint);
+        // A server without the header (or one whose header disagrees with its body): the body's
+        // next_checkpoint decides, still asked for before this page is consumed; a read-ahead
+        // of the wrong page is read and dropped.
+        next =
+          readAhead !== undefined && ahead === page.nextCheckpoint
+            ? readAhead
+            : pending(page.nextCheckpoint);
+        for (const changeset of page.changesets) {
+          options.signal?.throwIfAborted();
+          yield changeset;
         }
-        yield* page.changesets;
         checkpoint = page.nextCheckpoint;
       }
     } finally {
@@ -294,9 +360,11 @@ export class EventStoreClient {
    * console.log(statistics?.totalStreams ?? 'not yet computed');
    * ```
    */
-  async statistics(): Promise<Statistics | undefined> {
+  async statistics(options: RequestOptions = {}): Promise<Statistics | undefined> {
     try {
-      return fromWireStatistics(await requestJson<WireStatistics>(this.transport, '/streams'));
+      return fromWireStatistics(
+        await requestJson<WireStatistics>(this.transport, '/streams', { signal: options.signal }),
+      );
     } catch (error) {
       if (error instanceof EesClientError && error.code === 'STATISTICS_NOT_READY')
         return undefined;
@@ -312,8 +380,10 @@ export class EventStoreClient {
    * const { info } = await client.openapi();
    * ```
    */
-  openapi(): Promise<OpenApiDocument> {
-    return requestJson<OpenApiDocument>(this.transport, '/openapi.json');
+  openapi(options: RequestOptions = {}): Promise<OpenApiDocument> {
+    return requestJson<OpenApiDocument>(this.transport, '/openapi.json', {
+      signal: options.signal,
+    });
   }
 
   /**

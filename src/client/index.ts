@@ -31,6 +31,7 @@ export type {
   ClientOptions,
   EnumerateOptions,
   GlobalSubscriptionOptions,
+  RequestOptions,
   StreamSubscriptionOptions,
 } from './client.js';
 export { ConcurrencyError, EesClientError, StreamNotFoundError } from './errors.js';

@@ -24,6 +24,17 @@ export interface Transport {
   readonly fetch: Fetch;
   /** Custom headers plus `Authorization`, sent with every request. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * How long a request sent with `send` (its answer, body included) may take before it is
+   * aborted; none when `undefined`. Subscriptions connect without it: they stay open.
+   */
+  readonly timeoutMs: number | undefined;
+}
+
+/** A signal aborted as soon as any of `signals` is, or `undefined` when none is given. */
+export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  return given.length <= 1 ? given[0] : AbortSignal.any(given);
 }
 
 /**
@@ -56,21 +67,27 @@ export interface JsonRequest {
   readonly query?: Query;
   readonly body?: unknown;
   /** Cancels the request, and the reading of its body. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
  * Sends a request and returns its response once the status and headers are in, the body still
- * unread.
+ * unread. The request, and the reading of its body, are aborted by `request.signal` and after
+ * the transport's `timeoutMs`.
  *
  * @throws EesClientError (or a subclass) for any non-2xx response; whatever `fetch` throws
- * for a network failure, unwrapped.
+ * for a network failure or an abort (the signal's reason: an `AbortError`, a `TimeoutError`),
+ * unwrapped.
  */
 export async function send(
   transport: Transport,
   path: string,
   request: JsonRequest = {},
 ): Promise<Response> {
+  const signal = anySignal(
+    request.signal,
+    transport.timeoutMs === undefined ? undefined : AbortSignal.timeout(transport.timeoutMs),
+  );
   const response = await transport.fetch(urlOf(transport, path, request.query), {
     method: request.method ?? 'GET',
     headers: {
@@ -79,7 +96,7 @@ export async function send(
       ...transport.headers,
     },
     ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-    ...(request.signal === undefined ? {} : { signal: request.signal }),
+    ...(signal === undefined ? {} : { signal }),
   });
   if (!response.ok) throw await errorFromResponse(response);
   return response;

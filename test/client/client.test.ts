@@ -6,12 +6,12 @@ import {
   StreamNotFoundError,
   createClient,
 } from '../../src/client/index.js';
-import type { Fetch } from '../../src/client/index.js';
+import type { EnumerateOptions, Fetch, RequestOptions } from '../../src/client/index.js';
 import { createApp } from '../../src/http/index.js';
 import { catchUpStatistics } from '../../src/projections/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
-import type { TestServer } from './server.js';
-import { startTestServer } from './server.js';
+import type { SilentServer, TestServer } from './server.js';
+import { startSilentServer, startTestServer } from './server.js';
 import { waitFor } from '../runtime/wait-for.js';
 
 let server: TestServer;
@@ -509,5 +509,135 @@ describe('transport', () => {
     const error = await failure(createClient({ url: closed.url }).version());
     expect(error).not.toBeInstanceOf(EesClientError);
     expect(error).toBeInstanceOf(TypeError);
+  });
+});
+
+/** The rejection of `promise`, which must come within `ms` (a hung call fails the test fast). */
+async function failureWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`still pending after ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([failure(promise), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every call that sends one request (or, for `enumerate`, one per page), with `options`. */
+const oneShotCalls = (
+  target: EventStoreClient,
+  options: RequestOptions & EnumerateOptions,
+): [string, () => Promise<unknown>][] => [
+  ['version', () => target.version(options)],
+  ['commit', () => target.commit('s', { events: [{ n: 1 }] }, options)],
+  ['readChangesets', () => target.readChangesets('s', {}, options)],
+  ['readEvents', () => target.readEvents('s', {}, options)],
+  ['readGlobal', () => target.readGlobal({}, options)],
+  ['statistics', () => target.statistics(options)],
+  ['openapi', () => target.openapi(options)],
+  [
+    'enumerate',
+    async () => {
+      const seen: unknown[] = [];
+      for await (const changeset of target.enumerate(options)) seen.push(changeset);
+      return seen;
+    },
+  ],
+];
+
+describe('cancellation and timeouts', () => {
+  let silent: SilentServer;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+    // Enough changesets for pages of 5 to need several requests, whatever ran before.
+    const id = freshStream('paced');
+    for (let changeset = 0; changeset < 12; changeset++) {
+      await client.commit(id, { events: [{ changeset }], expectedLastChangeset: changeset });
+    }
+  });
+  afterAll(async () => {
+    await silent.close();
+  });
+
+  const requestArrived = async (before: number): Promise<void> => {
+    await waitFor(() => Promise.resolve(silent.requests() > before));
+  };
+
+  it('ends each call to a server that never answers when its signal aborts', async () => {
+    const hung = createClient({ url: silent.url });
+    for (let index = 0; index < oneShotCalls(hung, {}).length; index++) {
+      const controller = new AbortController();
+      const [name, call] = oneShotCalls(hung, { signal: controller.signal })[index] ?? [];
+      if (call === undefined) throw new Error('no such call');
+      const before = silent.requests();
+      const pending = call();
+      await requestArrived(before);
+      const abortedAt = Date.now();
+      controller.abort();
+      const error = await failureWithin(pending, 2_000);
+      expect([name, (error as Error).name]).toEqual([name, 'AbortError']);
+      expect(Date.now() - abortedAt).toBeLessThan(1_000);
+    }
+  });
+
+  it('sends nothing for a signal aborted already', async () => {
+    const hung = createClient({ url: silent.url });
+    const before = silent.requests();
+    for (const [name, call] of oneShotCalls(hung, { signal: AbortSignal.abort() })) {
+      const error = await failureWithin(call(), 2_000);
+      expect([name, (error as Error).name]).toEqual([name, 'AbortError']);
+    }
+    expect(silent.requests()).toBe(before);
+  });
+
+  it('aborts each call after timeoutMs, or sooner when the caller’s signal aborts', async () => {
+    const timed = createClient({ url: silent.url, timeoutMs: 200 });
+    for (const [name, call] of oneShotCalls(timed, {})) {
+      const startedAt = Date.now();
+      const error = await failureWithin(call(), 2_000);
+      expect([name, (error as Error).name]).toEqual([name, 'TimeoutError']);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(190);
+    }
+    const patient = createClient({ url: silent.url, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const before = silent.requests();
+    const pending = patient.readEvents('s', {}, { signal: controller.signal });
+    await requestArrived(before);
+    controller.abort();
+    expect(((await failureWithin(pending, 1_000)) as Error).name).toBe('AbortError');
+  });
+
+  it('times each page of enumerate, not the loop: a slow loop is no timeout', async () => {
+    const timed = createClient({ url: server.url, timeoutMs: 300 });
+    const seen: number[] = [];
+    for await (const changeset of timed.enumerate({ pageSize: 5 })) {
+      // The page read ahead is answered meanwhile, and must stay readable.
+      if (changeset.checkpoint === 0) await new Promise((resolve) => setTimeout(resolve, 600));
+      seen.push(changeset.checkpoint);
+    }
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, index) => index));
+    expect(seen.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('yields nothing after the enumeration’s signal aborts', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const changeset of client.enumerate({
+          pageSize: 5,
+          signal: controller.signal,
+        })) {
+          seen.push(changeset.checkpoint);
+          if (changeset.checkpoint === 1) controller.abort();
+        }
+      })(),
+    );
+    expect((error as Error).name).toBe('AbortError');
+    expect(seen).toEqual([0, 1]);
   });
 });

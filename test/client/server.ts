@@ -1,3 +1,5 @@
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
 import type { EventStore } from '../../src/core/index.js';
 import { resolveConfig } from '../../src/runtime/config.js';
 import type { RunningServer } from '../../src/runtime/server.js';
@@ -59,4 +61,40 @@ export async function take<T>(iterator: AsyncIterator<T>, count: number): Promis
     values.push(next.value);
   }
   return values;
+}
+
+/** A TCP server that accepts connections and reads requests but never answers. */
+export interface SilentServer {
+  readonly url: string;
+  /** How many requests have started to arrive (connections that sent bytes). */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A server that accepts every connection and never answers: what a hung server or a black-hole
+ * proxy looks like to a client, which then waits until it gives up by itself.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('data', () => (requests += 1));
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
 }
