@@ -8,7 +8,13 @@ import { CLIENT_COMMANDS } from './commands/index.js';
 import type { ClientCommand } from './commands/index.js';
 import { resolveApiTokens } from './access.js';
 import { resolveConfig } from './config.js';
-import { ConfigError, describeError, describeUnexpected, isStartupError } from './errors.js';
+import {
+  ConfigError,
+  InterruptedError,
+  describeError,
+  describeUnexpected,
+  isStartupError,
+} from './errors.js';
 import { helpText } from './help.js';
 import type { RunningServer } from './server.js';
 import { startServer } from './server.js';
@@ -73,11 +79,28 @@ async function readStdin(): Promise<string> {
   }
 }
 
-/** Runs a client command; Ctrl-C or SIGTERM ends it cleanly (what ends `ees tail`). */
+/** `promise`, or the signal's reason as soon as it aborts. */
+const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error);
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+
+/**
+ * Runs a client command. Ctrl-C or SIGTERM aborts its signal with an `InterruptedError` as the
+ * reason: a request in flight (or the reading of standard input) throws it, and the command
+ * exits 130 or 143 saying `interrupted`; `ees tail` ends its subscription cleanly instead.
+ */
 async function runClientCommand(command: ClientCommand, args: readonly string[]): Promise<void> {
   const interrupted = new AbortController();
-  const interrupt = (): void => {
-    interrupted.abort();
+  const interrupt = (signal: 'SIGINT' | 'SIGTERM'): void => {
+    interrupted.abort(new InterruptedError(signal));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -93,7 +116,7 @@ async function runClientCommand(command: ClientCommand, args: readonly string[])
       env: process.env,
       write: (text) => process.stdout.write(text),
       report,
-      readStdin,
+      readStdin: () => untilAborted(readStdin(), interrupted.signal),
       signal: interrupted.signal,
     });
   } finally {

@@ -39,6 +39,22 @@ export class RequestFailedError extends StartupError {
   readonly exitCode = 1;
 }
 
+/**
+ * A client command interrupted by Ctrl-C (SIGINT) or SIGTERM before it was done: it says
+ * `interrupted` and exits with 128 + the signal's number, as a shell reports a process the
+ * signal ended (130 for SIGINT, 143 for SIGTERM). `ees tail` once tailing is not interrupted
+ * but ended: Ctrl-C is how it stops, and it exits 0.
+ */
+export class InterruptedError extends StartupError {
+  override readonly name = 'InterruptedError';
+  readonly exitCode: number;
+
+  constructor(signal: 'SIGINT' | 'SIGTERM') {
+    super('interrupted');
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}
+
 export const isStartupError = (error: unknown): error is StartupError =>
   error instanceof StartupError;
 

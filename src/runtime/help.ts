@@ -64,7 +64,7 @@ export function helpText(version: string): string {
     'Exit codes: 0 after a graceful shutdown, 1 when the store or the port cannot be opened,',
     '2 for an invalid setting or command line. Client commands: 0 on success (tail: after',
     'Ctrl-C), 1 when the server refuses the request or cannot be reached, 2 for an invalid',
-    'command line.',
+    'command line, 130 (Ctrl-C) or 143 (SIGTERM) when interrupted before the answer came.',
     '',
   ].join('\n');
 }

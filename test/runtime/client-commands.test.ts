@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import type { EventStoreClient } from '../../src/client/index.js';
-import type { TestServer } from '../client/server.js';
-import { startTestServer } from '../client/server.js';
+import type { SilentServer, TestServer } from '../client/server.js';
+import { startSilentServer, startTestServer } from '../client/server.js';
 import { CLI, ROOT } from './cli-process.js';
 import { waitFor } from './wait-for.js';
 
@@ -31,7 +31,12 @@ const freshStream = () => `cli-${++streamCounter}`;
  */
 function ees(
   args: string[],
-  options: { env?: Record<string, string>; input?: string | readonly Uint8Array[] } = {},
+  options: {
+    env?: Record<string, string>;
+    input?: string | readonly Uint8Array[];
+    /** Writes `input` but leaves stdin open, as a terminal does until Ctrl-D. */
+    holdStdin?: boolean;
+  } = {},
 ): Run {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
@@ -39,7 +44,8 @@ function ees(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const { input = '' } = options;
-  if (typeof input === 'string') child.stdin.end(input);
+  if (options.holdStdin === true && typeof input === 'string') child.stdin.write(input);
+  else if (typeof input === 'string') child.stdin.end(input);
   else void writeApart(child.stdin, input);
   let out = '';
   let err = '';
@@ -324,6 +330,63 @@ describe('ees tail', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^@1\\.1  ${id} #1 event 2  \\{"n":2\\}$`));
     expect(lines[1]).toMatch(new RegExp(`^@2\\.0  ${id} #2 event 3  \\{"n":3\\}$`));
+  });
+});
+
+describe('interruption', () => {
+  let silent: SilentServer;
+  beforeAll(async () => {
+    silent = await startSilentServer();
+  });
+  afterAll(async () => {
+    await silent.close();
+  });
+
+  /** Sends `signal` once the command's request reached the server, then times the exit. */
+  async function interrupt(args: string[], signal: 'SIGINT' | 'SIGTERM') {
+    const before = silent.requests();
+    const run = ees(args, { env: { EES_URL: silent.url } });
+    await waitFor(() => Promise.resolve(silent.requests() > before));
+    const sentAt = Date.now();
+    run.child.kill(signal);
+    const exit = await run.exited;
+    return { run, exit, ms: Date.now() - sentAt };
+  }
+
+  it.each([[['read', 's']], [['read', 's', '--events']], [['stats']], [['append', 's', '{}']]])(
+    'ees %j exits 130 at once on Ctrl-C while the server does not answer',
+    async (args) => {
+      const { run, exit, ms } = await interrupt(args, 'SIGINT');
+      expect(exit).toEqual({ code: 130, signal: null });
+      expect(run.stderr()).toBe('ees: interrupted\n');
+      expect(run.stdout()).toBe('');
+      expect(ms).toBeLessThan(2_000);
+    },
+  );
+
+  it('exits 143 on SIGTERM; tail interrupted before it tails exits 130', async () => {
+    const read = await interrupt(['read', 's'], 'SIGTERM');
+    expect(read.exit).toEqual({ code: 143, signal: null });
+    expect(read.run.stderr()).toBe('ees: interrupted\n');
+    const tail = await interrupt(['tail'], 'SIGINT');
+    expect(tail.exit).toEqual({ code: 130, signal: null });
+    expect(tail.run.stderr()).toBe('ees: interrupted\n');
+    expect(Math.max(read.ms, tail.ms)).toBeLessThan(2_000);
+  });
+
+  it('stops waiting for standard input on Ctrl-C', async () => {
+    const before = silent.requests();
+    const run = ees(['append', 's', '-'], {
+      env: { EES_URL: silent.url },
+      input: '[{"n":',
+      holdStdin: true,
+    });
+    // Nothing to wait for but the process being up and reading its input.
+    await sleep(1_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 130, signal: null });
+    expect(run.stderr()).toBe('ees: interrupted\n');
+    expect(silent.requests()).toBe(before);
   });
 });
 

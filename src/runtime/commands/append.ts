@@ -64,7 +64,9 @@ export const append: ClientCommand = async (context) => {
   const { client, url } = clientFor(context, values);
   const events = parseEvents(eventsArgument === '-' ? await context.readStdin() : eventsArgument);
   const input = { events, ...expectation, ...(metadata === undefined ? {} : { metadata }) };
-  const result = await reportingFailures(url, () => client.commit(streamId, input as CommitInput));
+  const result = await reportingFailures(url, () =>
+    client.commit(streamId, input as CommitInput, { signal: context.signal }),
+  );
   context.write(
     values.json === true
       ? `${JSON.stringify({ stream_id: result.streamId, changeset_id: result.changesetId })}\n`

@@ -14,7 +14,10 @@ export interface CommandContext {
   readonly report: (line: string) => void;
   /** All of standard input, for `ees append ... -`. */
   readonly readStdin: () => Promise<string>;
-  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: ends `ees tail`. */
+  /**
+   * Aborted on Ctrl-C (SIGINT) or SIGTERM, with the `InterruptedError` to exit with as its
+   * reason: passed to every request, it ends a one-shot command at once, and ends `ees tail`.
+   */
   readonly signal: AbortSignal;
   /** The `fetch` the client uses; the global one by default. */
   readonly fetch?: Fetch;

@@ -21,14 +21,18 @@ export const read: ClientCommand = async (context) => {
   const { client, url } = clientFor(context, values);
   const asJson = values.json === true;
   if (values.events === true) {
-    const events = await reportingFailures(url, () => client.readEvents(streamId, range));
+    const events = await reportingFailures(url, () =>
+      client.readEvents(streamId, range, { signal: context.signal }),
+    );
     const width = widest(events.map((event) => event.eventId));
     for (const event of events) {
       context.write(`${asJson ? eventJson(streamId, event) : eventText(event, width)}\n`);
     }
     return;
   }
-  const changesets = await reportingFailures(url, () => client.readChangesets(streamId, range));
+  const changesets = await reportingFailures(url, () =>
+    client.readChangesets(streamId, range, { signal: context.signal }),
+  );
   const width = widest(changesets.map((changeset) => changeset.changesetId));
   for (const changeset of changesets) {
     context.write(

@@ -11,7 +11,9 @@ export const stats: ClientCommand = async (context) => {
   const { values, positionals: args } = parseCommandLine('stats', context.args, {});
   positionals('stats', args, []);
   const { client, url } = clientFor(context, values);
-  const statistics = await reportingFailures(url, () => client.statistics());
+  const statistics = await reportingFailures(url, () =>
+    client.statistics({ signal: context.signal }),
+  );
   if (values.json === true) {
     context.write(`${statistics === undefined ? 'null' : statisticsJson(statistics)}\n`);
   } else {

@@ -37,7 +37,7 @@ export const tail: ClientCommand = async (context) => {
   );
   const { client, url } = clientFor(context, values);
   // A server that cannot be reached at all is an error; once tailing, a lost connection is not.
-  await reportingFailures(url, () => client.version());
+  await reportingFailures(url, () => client.version({ signal: context.signal }));
 
   const options = {
     signal: context.signal,
