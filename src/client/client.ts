@@ -1,4 +1,5 @@
 import { EesClientError } from './errors.js';
+import { assertJsonCarries } from './json-values.js';
 import type { SubscriptionOptions } from './subscription.js';
 import { follow } from './subscription.js';
 import type { Fetch, Transport } from './transport.js';
@@ -187,6 +188,10 @@ export class EventStoreClient {
    * Commits a changeset to a stream if it ends where `input` expects
    * (`POST /streams/{id}`); with no expectation the stream must not exist yet.
    *
+   * @throws TypeError before anything is sent, for an event or metadata holding a value JSON
+   * cannot carry (`NaN`, `Infinity`, a bigint, `undefined`, a function, a symbol, a cycle), which
+   * `JSON.stringify` would change into `null`, drop, or choke on. A `Date` (anything with a
+   * `toJSON` method) is sent as `JSON.stringify` writes it: an ISO string.
    * @throws ConcurrencyError when the stream moved on (409), with the changesets that won.
    * @throws EesClientError for an invalid commit (400: `INVALID_EVENTS`, an expectation ahead of
    * the stream `INVALID_EXPECTED_CHANGESET_ID`, ...) or one too large (413).
@@ -204,6 +209,8 @@ export class EventStoreClient {
     input: CommitInput,
     options: RequestOptions = {},
   ): Promise<CommitResult> {
+    assertJsonCarries(input.events, 'events');
+    if (input.metadata !== undefined) assertJsonCarries(input.metadata, 'metadata');
     const wire = await requestJson<WireCommitResult>(this.transport, streamPath(streamId), {
       method: 'POST',
       query: {

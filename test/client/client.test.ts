@@ -6,7 +6,12 @@ import {
   StreamNotFoundError,
   createClient,
 } from '../../src/client/index.js';
-import type { EnumerateOptions, Fetch, RequestOptions } from '../../src/client/index.js';
+import type {
+  EnumerateOptions,
+  Fetch,
+  JsonObject,
+  RequestOptions,
+} from '../../src/client/index.js';
 import { createApp } from '../../src/http/index.js';
 import { catchUpStatistics } from '../../src/projections/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
@@ -203,6 +208,82 @@ describe('commit', () => {
       client.commit(id, { events: [{ text: 'x'.repeat(2000) }], expectedLastChangeset: 1 }),
     )) as EesClientError;
     expect([tooLarge.status, tooLarge.code]).toEqual([413, 'CHANGESET_TOO_LARGE']);
+  });
+});
+
+describe('values JSON cannot carry', () => {
+  /** A client of the real server that counts the requests it sends. */
+  const counted = () => {
+    const sent: string[] = [];
+    const counting = createClient({
+      url: server.url,
+      fetch: (input, init) => {
+        sent.push(input);
+        return fetch(input, init);
+      },
+    });
+    return { counting, sent };
+  };
+
+  const cycle: Record<string, unknown> = { name: 'loop' };
+  cycle.self = cycle;
+
+  it.each([
+    ['NaN', [{ n: 1 }, { amount: Number.NaN }], undefined, 'events[1].amount is NaN'],
+    ['Infinity', [{ n: Infinity }], undefined, 'events[0].n is Infinity'],
+    [
+      '-Infinity in an array',
+      [{ list: [1, -Infinity] }],
+      undefined,
+      'events[0].list[1] is -Infinity',
+    ],
+    ['a bigint', [{ big: 10n }], undefined, 'events[0].big is a bigint (10n)'],
+    [
+      'undefined in an object',
+      [{ n: 1, gone: undefined }],
+      undefined,
+      'events[0].gone is undefined',
+    ],
+    ['undefined in an array', [{ list: [undefined] }], undefined, 'events[0].list[0] is undefined'],
+    ['a function', [{ run: () => 1 }], undefined, 'events[0].run is a function'],
+    ['a symbol', [{ tag: Symbol('t') }], undefined, 'events[0].tag is a symbol'],
+    [
+      'NaN deep down, under a key that is no identifier',
+      [{ nested: { 'trace id': [{ at: Number.NaN }] } }],
+      undefined,
+      'events[0].nested["trace id"][0].at is NaN',
+    ],
+    ['undefined in metadata', [{ n: 1 }], { user: undefined }, 'metadata.user is undefined'],
+    ['an undefined event', [{ n: 1 }, undefined], undefined, 'events[1] is undefined'],
+    ['a cycle', [cycle], undefined, 'events[0].self is events[0] again (a cycle)'],
+  ])('refuses %s before sending anything', async (_kind, events, metadata, start) => {
+    const { counting, sent } = counted();
+    const id = freshStream('refused');
+    const error = await failure(
+      counting.commit(id, {
+        events: events as JsonObject[],
+        ...(metadata === undefined ? {} : { metadata }),
+      }),
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).message).toBe(`${start}, which JSON cannot carry`);
+    expect(sent).toEqual([]);
+    await expect(client.readChangesets(id)).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  it('sends a Date as JSON.stringify writes it, an ISO string', async () => {
+    const { counting, sent } = counted();
+    const id = freshStream('dated');
+    const at = new Date('2024-05-06T07:08:09.010Z');
+    await counting.commit(id, { events: [{ at }], metadata: { at } });
+    expect(sent).toHaveLength(1);
+    expect(await client.readChangesets(id)).toEqual([
+      {
+        changesetId: 1,
+        events: [{ at: '2024-05-06T07:08:09.010Z' }],
+        metadata: { at: '2024-05-06T07:08:09.010Z' },
+      },
+    ]);
   });
 });
 
