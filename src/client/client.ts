@@ -3,7 +3,7 @@ import { assertJsonCarries } from './json-values.js';
 import type { SubscriptionOptions } from './subscription.js';
 import { follow } from './subscription.js';
 import type { Fetch, Transport } from './transport.js';
-import { anySignal, requestJson, send, streamPath } from './transport.js';
+import { anySignal, readJson, requestJson, send, streamPath, urlOf } from './transport.js';
 import type {
   ChangesetMessage,
   CommitInput,
@@ -143,7 +143,8 @@ interface PageRead {
  * `changeset_id` → `changesetId`, `next_checkpoint` → `nextCheckpoint`, `event_id` and a read
  * event's `id` → `eventId`, `total_streams` → `totalStreams`, and so on; see each result type).
  * Every non-2xx answer throws an `EesClientError` (a `ConcurrencyError` for 409, a
- * `StreamNotFoundError` for an unknown stream); network failures throw what `fetch` threw.
+ * `StreamNotFoundError` for an unknown stream), and so does a 2xx whose body is not JSON (a
+ * proxy's login page); network failures and aborts throw what `fetch` threw.
  *
  * @example
  * ```ts
@@ -310,13 +311,11 @@ export class EventStoreClient {
     const cancel = new AbortController();
     const signal = anySignal(cancel.signal, options.signal);
     const pageAt = async (checkpoint: number): Promise<PageRead> => {
-      const response = await send(this.transport, '/changesets', {
-        query: { checkpoint, limit },
-        signal,
-      });
+      const query = { checkpoint, limit };
+      const response = await send(this.transport, '/changesets', { query, signal });
       // The body is read at once, not when the loop gets to it: a page read ahead is then whole
       // within the client's timeout however long the loop takes over the page before it.
-      const body = response.json() as Promise<WireGlobalPage>;
+      const body = readJson<WireGlobalPage>(response, urlOf(this.transport, '/changesets', query));
       body.catch(() => undefined);
       return { ahead: Number(response.headers.get(NEXT_CHECKPOINT_HEADER) ?? Number.NaN), body };
     };

@@ -1,4 +1,4 @@
-import { errorFromResponse } from './errors.js';
+import { EesClientError, errorFromResponse } from './errors.js';
 
 /**
  * The `fetch` the client calls: the global one, or any function of the same shape (to add
@@ -103,15 +103,37 @@ export async function send(
 }
 
 /**
+ * The parsed JSON body of a 2xx response from `url`.
+ *
+ * @throws EesClientError (`code` undefined, the text as `body`) for a body that is not JSON: a
+ * proxy's login page, say, answered with 200.
+ */
+export async function readJson<T>(response: Response, url: string): Promise<T> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new EesClientError({
+      status: response.status,
+      code: undefined,
+      message: `expected JSON from ${url}, got "${response.headers.get('content-type') ?? ''}"`,
+      streamId: undefined,
+      body: text,
+    });
+  }
+}
+
+/**
  * Sends a request and returns its parsed JSON body.
  *
- * @throws EesClientError (or a subclass) for any non-2xx response; whatever `fetch` throws
- * for a network failure, unwrapped.
+ * @throws EesClientError (or a subclass) for any non-2xx response, or a 2xx whose body is not
+ * JSON; whatever `fetch` throws for a network failure, unwrapped.
  */
 export async function requestJson<T>(
   transport: Transport,
   path: string,
   request: JsonRequest = {},
 ): Promise<T> {
-  return (await (await send(transport, path, request)).json()) as T;
+  const response = await send(transport, path, request);
+  return readJson<T>(response, urlOf(transport, path, request.query));
 }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
@@ -582,6 +584,46 @@ describe('transport', () => {
       'HTTP 502 Bad Gateway',
       '<h1>Bad gateway</h1>',
     ]);
+  });
+
+  it('throws an EesClientError for a 2xx whose body is not JSON, such as a login page', async () => {
+    const page = '<html><body>Please sign in</body></html>';
+    const portal = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(page);
+    });
+    await new Promise<void>((resolve) => portal.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+    try {
+      const behindPortal = createClient({ url });
+      const calls: [string, () => Promise<unknown>][] = [
+        ['/version', () => behindPortal.version()],
+        ['/streams/s', () => behindPortal.commit('s', { events: [{}] })],
+        ['/streams/s/events?from=2', () => behindPortal.readEvents('s', { from: 2 })],
+        ['/changesets', () => behindPortal.readGlobal()],
+        ['/streams', () => behindPortal.statistics()],
+        [
+          '/changesets?checkpoint=0&limit=100',
+          async () => {
+            for await (const changeset of behindPortal.enumerate()) return changeset;
+          },
+        ],
+      ];
+      for (const [path, call] of calls) {
+        const error = await failure(call());
+        expect(error).toBeInstanceOf(EesClientError);
+        const { status, code, message, body } = error as EesClientError;
+        expect({ status, code, message, body }).toEqual({
+          status: 200,
+          code: undefined,
+          message: `expected JSON from ${url}${path}, got "text/html; charset=utf-8"`,
+          body: page,
+        });
+      }
+    } finally {
+      portal.closeAllConnections();
+      await new Promise((resolve) => portal.close(resolve));
+    }
   });
 
   it('lets network failures through as the fetch error', async () => {
