@@ -16,7 +16,10 @@ import { urlOf } from './transport.js';
 export interface ReconnectInfo {
   /** 1 for the first reconnection after a healthy connection, then 2, 3 ... */
   readonly attempt: number;
-  /** How long the subscription waits before it reconnects. */
+  /**
+   * How long the subscription waits before it reconnects: its back-off, or longer when the
+   * server's answer asked for it with `Retry-After`.
+   */
   readonly delayMs: number;
   /**
    * Why: what `fetch` or the body read threw, an `EesClientError` for a 5xx answer or an
@@ -43,7 +46,7 @@ export interface SubscriptionOptions {
    * also in the middle of a changeset on the event channels. Wins over `checkpoint`/`from`.
    */
   readonly after?: string;
-  /** Longest wait between reconnection attempts. Default 30 000 ms. */
+  /** Longest wait between reconnection attempts, a server's `Retry-After` included. Default 30 000 ms. */
   readonly maxRetryDelayMs?: number;
   /** Called on each lost connection, before the wait. */
   readonly onReconnect?: (info: ReconnectInfo) => void;
@@ -71,6 +74,26 @@ class Fatal extends Error {
 
 /** Statuses that may pass: the server, a proxy or a rate limiter asking to come back later. */
 const isTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+
+/** A transient answer, and how long it asked the client to stay away (`Retry-After`). */
+class Refused {
+  constructor(
+    readonly error: EesClientError,
+    readonly retryAfterMs: number | undefined,
+  ) {}
+}
+
+/**
+ * A `Retry-After` header in milliseconds from now: delay-seconds (`5`) or an HTTP date (`Wed,
+ * 21 Oct 2026 07:28:00 GMT`, 0 once past); `undefined` when absent or neither.
+ */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
 
 /**
  * `a` after `b`, comparing positions as the numbers they are (`10` after `9`, `3.10` after
@@ -111,7 +134,7 @@ async function connect(
   url: string,
   lastPosition: string | undefined,
   signal: AbortSignal,
-): Promise<{ status: number; body: ReadableStream<Uint8Array> } | Fatal | EesClientError> {
+): Promise<{ status: number; body: ReadableStream<Uint8Array> } | Fatal | Refused> {
   const response = await transport.fetch(url, {
     headers: {
       ...transport.headers,
@@ -124,7 +147,9 @@ async function connect(
   });
   if (!response.ok) {
     const error = await errorFromResponse(response);
-    return isTransient(response.status) ? error : new Fatal(error);
+    return isTransient(response.status)
+      ? new Refused(error, retryAfterMs(response.headers.get('retry-after')))
+      : new Fatal(error);
   }
   const type = response.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('text/event-stream') || response.body === null) {
@@ -161,8 +186,9 @@ const errorEvent = (status: number, data: string): EesClientError => {
  *
  * Reconnection waits the server's `retry` value, doubled on each further failure up to
  * `maxRetryDelayMs`, back to the `retry` value once a connection proved healthy (it delivered a
- * message or a heartbeat). A 4xx answer other than 408/429 ends the iteration with the
- * `EesClientError`: asking again would get the same answer.
+ * message or a heartbeat), and at least as long as a refusing answer's `Retry-After` (a 503
+ * `TOO_MANY_SUBSCRIBERS` says 5 s), all capped by `maxRetryDelayMs`. A 4xx answer other than
+ * 408/429 ends the iteration with the `EesClientError`: asking again would get the same answer.
  */
 export async function* follow<T>(
   transport: Transport,
@@ -183,11 +209,13 @@ export async function* follow<T>(
   try {
     while (!isAborted(stop.signal)) {
       let failure: unknown;
+      let askedToWaitMs = 0;
       try {
         const connection = await connect(transport, url, lastPosition, stop.signal);
         if (connection instanceof Fatal) throw connection;
-        if (connection instanceof EesClientError) {
-          failure = connection;
+        if (connection instanceof Refused) {
+          failure = connection.error;
+          askedToWaitMs = connection.retryAfterMs ?? 0;
         } else {
           let comments = 0;
           for await (const item of readSseItems(connection.body)) {
@@ -216,7 +244,8 @@ export async function* follow<T>(
       if (isAborted(stop.signal)) return;
       failures += 1;
       // At least 1 ms before doubling: a server advising `retry: 0` still gets backed off from.
-      const delayMs = Math.min(Math.max(retryMs, 1) * 2 ** (failures - 1), maxRetryDelayMs);
+      const backOffMs = Math.max(retryMs, 1) * 2 ** (failures - 1);
+      const delayMs = Math.min(Math.max(backOffMs, askedToWaitMs), maxRetryDelayMs);
       onReconnect?.({ attempt: failures, delayMs, error: failure, lastPosition });
       await sleep(delayMs, stop.signal);
     }

@@ -1,4 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -289,6 +292,94 @@ describe('reconnection', () => {
     const error = reconnects[2]?.error as EesClientError;
     expect([error.status, error.code]).toEqual([503, 'STORE_UNAVAILABLE']);
     expect(String(reconnects[0]?.error)).toContain('the server ended the event stream');
+  });
+
+  it('waits at least what a refusal’s Retry-After asks, in seconds or as a date', async () => {
+    const arrivals: { at: number; lastEventId: string | undefined }[] = [];
+    const message = (id: number) =>
+      `event: changeset\nid: ${id}\ndata: {"stream_id":"a","changeset_id":${id + 1},"events":[],"metadata":{},"checkpoint":${id}}\n\n`;
+    const refuse = (response: ServerResponse, retryAfter: string) => {
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': retryAfter });
+      response.end('{"error":"TOO_MANY_SUBSCRIBERS","message":"busy"}');
+    };
+    const script: ((response: ServerResponse) => void)[] = [
+      // A healthy connection advising a short retry, then ended by the server.
+      (response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.end(`retry: 50\n\n${message(0)}`);
+      },
+      (response) => {
+        refuse(response, '1');
+      },
+      (response) => {
+        refuse(response, new Date(Date.now() + 2_500).toUTCString());
+      },
+      (response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(message(1));
+      },
+    ];
+    const busy = createServer((request, response) => {
+      const lastEventId = request.headers['last-event-id'];
+      arrivals.push({ at: Date.now(), lastEventId: lastEventId as string | undefined });
+      const step = script[arrivals.length - 1];
+      if (step === undefined) refuse(response, '60');
+      else step(response);
+    });
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      busy.closeAllConnections();
+      await new Promise((resolve) => busy.close(resolve));
+    });
+    const reconnects: ReconnectInfo[] = [];
+    const subscription = createClient({
+      url: `http://127.0.0.1:${(busy.address() as AddressInfo).port}`,
+    }).subscribe({ signal: controller.signal, onReconnect: (info) => reconnects.push(info) });
+    const received: string[] = [];
+    for await (const changeset of subscription) {
+      received.push(changeset.position);
+      if (received.length === 2) break;
+    }
+    expect(received).toEqual(['0', '1']);
+    expect(reconnects.map((info) => info.delayMs).slice(0, 2)).toEqual([50, 1_000]);
+    // The date has whole seconds: 1.5 to 2.5 s ahead when it was sent.
+    expect(reconnects[2]?.delayMs).toBeGreaterThanOrEqual(1_000);
+    expect((reconnects[1]?.error as EesClientError).code).toBe('TOO_MANY_SUBSCRIBERS');
+    const gaps = arrivals.slice(1).map((arrival, index) => arrival.at - (arrivals[index]?.at ?? 0));
+    expect(gaps[1]).toBeGreaterThanOrEqual(990);
+    expect(gaps[2]).toBeGreaterThanOrEqual(990);
+    expect(arrivals.map((arrival) => arrival.lastEventId)).toEqual([undefined, '0', '0', '0']);
+  });
+
+  it('waits the real server’s Retry-After for a subscriber slot, capped by maxRetryDelayMs', async () => {
+    const full = await startTestServer('memory:', ['--max-subscribers', '1']);
+    cleanups.push(() => full.close());
+    const holder = createClient({ url: full.url }).subscribe({ signal: controller.signal });
+    // The first subscriber holds the only slot once its connection is open.
+    const holding = holder.next();
+    void holding.catch(() => undefined);
+    await commitRaw(full.url, 'a', [{ n: 1 }]);
+    await holding;
+    const delays = async (maxRetryDelayMs?: number): Promise<ReconnectInfo> => {
+      const turnedAway = new AbortController();
+      let first: ReconnectInfo | undefined;
+      const subscription = createClient({ url: full.url }).subscribe({
+        signal: turnedAway.signal,
+        ...(maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs }),
+        onReconnect: (info) => {
+          first = info;
+          turnedAway.abort();
+        },
+      });
+      for await (const changeset of subscription) throw new Error(`got ${changeset.position}`);
+      if (first === undefined) throw new Error('no reconnection');
+      return first;
+    };
+    const refused = await delays();
+    expect((refused.error as EesClientError).code).toBe('TOO_MANY_SUBSCRIBERS');
+    expect(refused.delayMs).toBe(5_000);
+    expect((await delays(300)).delayMs).toBe(300);
+    await holder.return();
   });
 
   it('never yields a position again, even if a server sends it again', async () => {
