@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import type { EventStoreClient } from '../../src/client/index.js';
 import type { SilentServer, TestServer } from '../client/server.js';
-import { startSilentServer, startTestServer } from '../client/server.js';
+import { commitRaw, startSilentServer, startTestServer } from '../client/server.js';
 import { CLI, ROOT } from './cli-process.js';
 import { waitFor } from './wait-for.js';
 
@@ -330,6 +330,28 @@ describe('ees tail', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^@1\\.1  ${id} #1 event 2  \\{"n":2\\}$`));
     expect(lines[1]).toMatch(new RegExp(`^@2\\.0  ${id} #2 event 3  \\{"n":3\\}$`));
+  });
+});
+
+describe('ees tail reconnecting', () => {
+  it('says why the connection was lost, with the cause fetch gives', async () => {
+    const away = await startTestServer('memory:');
+    const tail = ees(['tail'], { env: { EES_URL: away.url } });
+    await commitRaw(away.url, 'gone', [{ n: 1 }]);
+    await waitFor(() => Promise.resolve(tail.stdout().includes('gone')));
+    await away.close();
+    await waitFor(() => Promise.resolve(tail.stderr().includes('ECONNREFUSED')), 10_000);
+    tail.child.kill('SIGINT');
+    expect(await tail.exited).toEqual({ code: 0, signal: null });
+    const port = new URL(away.url).port;
+    const lines = tail.stderr().trimEnd().split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ees: connection lost \\(fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\); reconnecting in \\d+\\.\\d s$`,
+        ),
+      ),
+    );
   });
 });
 

@@ -21,14 +21,36 @@ function forthcomingSummary(forthcoming: readonly StreamChangeset[]): string {
   ].join('');
 }
 
+/** What the server answered: `CODE: message`, or `HTTP 502: ...` for an answer without a code. */
+const describeAnswer = (error: EesClientError): string =>
+  `${error.code ?? `HTTP ${error.status}`}: ${error.message}`;
+
+/** A cause in its own words, or its code when it has none (an `AggregateError`, say). */
+function describeCause(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null | undefined)?.code;
+  const message = describeError(cause);
+  return message === '' && typeof code === 'string' ? code : message;
+}
+
+/**
+ * Why a request or a connection failed, in one line: the server's answer, or what `fetch` threw
+ * with its cause, since `fetch` says only "fetch failed" (`fetch failed: connect ECONNREFUSED
+ * 127.0.0.1:3198`).
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof EesClientError) return describeAnswer(error);
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined
+    ? describeError(error)
+    : `${describeError(error)}: ${describeCause(cause)}`;
+}
+
 /** The one line a failed request is reported as. */
 function describeRequestFailure(error: unknown, url: string): string {
   if (error instanceof ConcurrencyError) {
     return `${error.code ?? 'CONFLICT'}: ${error.message} ${forthcomingSummary(error.forthcoming)}`;
   }
-  if (error instanceof EesClientError) {
-    return `${error.code ?? `HTTP ${error.status}`}: ${error.message}`;
-  }
+  if (error instanceof EesClientError) return describeAnswer(error);
   // fetch reports network failures as "fetch failed", with the reason as the cause.
   const cause =
     error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;

@@ -1,8 +1,8 @@
 import type { ReconnectInfo } from '../../client/index.js';
-import { ConfigError, describeError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { ClientCommand } from './context.js';
 import { clientFor, integerFlag, parseCommandLine, positionals } from './context.js';
-import { reportingFailures } from './failure.js';
+import { describeFailure, reportingFailures } from './failure.js';
 import {
   changesetMessageJson,
   changesetMessageText,
@@ -43,7 +43,7 @@ export const tail: ClientCommand = async (context) => {
     signal: context.signal,
     onReconnect: ({ delayMs, error }: ReconnectInfo) => {
       context.report(
-        `connection lost (${describeError(error)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s`,
+        `connection lost (${describeFailure(error)}); reconnecting in ${(delayMs / 1000).toFixed(1)} s`,
       );
     },
   };
