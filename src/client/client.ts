@@ -90,7 +90,7 @@ export interface RequestOptions {
  */
 export interface GlobalSubscriptionOptions extends SubscriptionOptions {
   /** The first checkpoint delivered. Default 0: everything, then live. */
-  readonly checkpoint?: number;
+  readonly checkpoint?: number | undefined;
 }
 
 /**
@@ -103,7 +103,7 @@ export interface GlobalSubscriptionOptions extends SubscriptionOptions {
  */
 export interface StreamSubscriptionOptions extends SubscriptionOptions {
   /** The first changeset (or event, on the event channel) delivered. Default 1. */
-  readonly from?: number;
+  readonly from?: number | undefined;
 }
 
 /**
@@ -116,9 +116,9 @@ export interface StreamSubscriptionOptions extends SubscriptionOptions {
  */
 export interface EnumerateOptions {
   /** The first checkpoint. Default 0. */
-  readonly from?: number;
+  readonly from?: number | undefined;
   /** Changesets asked for per request (the server may cap it). Default 100. */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /**
    * Aborts the enumeration: the loop throws the signal's reason (what `fetch` throws), and no
    * changeset is yielded after the abort.
@@ -282,7 +282,7 @@ export class EventStoreClient {
    * ```
    */
   async readGlobal(
-    page: { readonly checkpoint?: number; readonly limit?: number } = {},
+    page: { readonly checkpoint?: number | undefined; readonly limit?: number | undefined } = {},
     options: RequestOptions = {},
   ): Promise<GlobalPage> {
     const wire = await requestJson<WireGlobalPage>(this.transport, '/changesets', {

@@ -40,16 +40,16 @@ export interface ReconnectInfo {
  */
 export interface SubscriptionOptions {
   /** Ends the iteration (cleanly: the loop simply ends) and closes the connection. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * The `position` of the last message already processed: delivery resumes right after it,
    * also in the middle of a changeset on the event channels. Wins over `checkpoint`/`from`.
    */
-  readonly after?: string;
+  readonly after?: string | undefined;
   /** Longest wait between reconnection attempts, a server's `Retry-After` included. Default 30 000 ms. */
-  readonly maxRetryDelayMs?: number;
+  readonly maxRetryDelayMs?: number | undefined;
   /** Called on each lost connection, before the wait. */
-  readonly onReconnect?: (info: ReconnectInfo) => void;
+  readonly onReconnect?: ((info: ReconnectInfo) => void) | undefined;
 }
 
 /** One SSE resource and how its messages become typed values. */

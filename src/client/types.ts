@@ -92,11 +92,11 @@ export type CommitInput = {
   /** Non-empty; each event a JSON object. */
   readonly events: readonly JsonObject[];
   /** Stored as `{}` when omitted. */
-  readonly metadata?: JsonObject;
+  readonly metadata?: JsonObject | undefined;
 } & (
   | {
       /** The changeset the stream must end with; `0`: the stream must not exist yet. */
-      readonly expectedLastChangeset?: number;
+      readonly expectedLastChangeset?: number | undefined;
       readonly expectedLastEvent?: undefined;
     }
   | {
@@ -115,8 +115,8 @@ export type CommitInput = {
  * ```
  */
 export interface Range {
-  readonly from?: number;
-  readonly to?: number;
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
 }
 
 /**

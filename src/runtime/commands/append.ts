@@ -1,4 +1,4 @@
-import type { CommitInput, JsonObject } from '../../client/index.js';
+import type { JsonObject } from '../../client/index.js';
 import { ConfigError } from '../errors.js';
 import type { ClientCommand } from './context.js';
 import { clientFor, integerFlag, parseCommandLine, positionals } from './context.js';
@@ -28,10 +28,22 @@ function parseEvents(text: string): JsonObject[] {
   throw new ConfigError('append: the events must be a JSON array of objects, or one object');
 }
 
+/** `--metadata`, a JSON object, if given. */
+function metadataOf(text: string | undefined): JsonObject | undefined {
+  if (text === undefined) return undefined;
+  const metadata = parseJson('--metadata', text);
+  if (!isObject(metadata)) throw new ConfigError('append: --metadata must be a JSON object');
+  return metadata;
+}
+
+/** The expectation as a commit takes it: a changeset (none: a new stream), or an event. */
+type Expectation =
+  { readonly expectedLastChangeset: number | undefined } | { readonly expectedLastEvent: number };
+
 function expectationOf(values: {
   readonly 'expected-changeset'?: string | undefined;
   readonly 'expected-event'?: string | undefined;
-}): Pick<CommitInput, 'expectedLastChangeset' | 'expectedLastEvent'> {
+}): Expectation {
   const changeset = integerFlag('expected-changeset', values['expected-changeset']);
   const event = integerFlag('expected-event', values['expected-event']);
   if (changeset !== undefined && event !== undefined) {
@@ -56,16 +68,11 @@ export const append: ClientCommand = async (context) => {
     '<events JSON | ->',
   ]);
   const expectation = expectationOf(values);
-  const metadata =
-    values.metadata === undefined ? undefined : parseJson('--metadata', values.metadata);
-  if (metadata !== undefined && !isObject(metadata)) {
-    throw new ConfigError('append: --metadata must be a JSON object');
-  }
+  const metadata = metadataOf(values.metadata);
   const { client, url } = clientFor(context, values);
   const events = parseEvents(eventsArgument === '-' ? await context.readStdin() : eventsArgument);
-  const input = { events, ...expectation, ...(metadata === undefined ? {} : { metadata }) };
   const result = await reportingFailures(url, () =>
-    client.commit(streamId, input as CommitInput, { signal: context.signal }),
+    client.commit(streamId, { events, ...expectation, metadata }, { signal: context.signal }),
   );
   context.write(
     values.json === true
