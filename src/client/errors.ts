@@ -1,11 +1,12 @@
-import type { ErrorCode as ContractErrorCode } from '../core/index.js';
+import type { ErrorCode as ContractErrorCode, UnparsableRequestCode } from '../core/index.js';
 import type { StreamChangeset } from './types.js';
 import type { WireStreamChangeset } from './wire.js';
 import { fromWireStreamChangeset } from './wire.js';
 
 /**
  * The stable error codes the server sends (`STREAM_NOT_FOUND`, `INVALID_EVENTS`, ...), to
- * compare `EesClientError.code` with.
+ * compare `EesClientError.code` with; also those of the Node server's answers to requests it
+ * cannot parse (`BAD_REQUEST`, `HEADERS_TOO_LARGE`, `REQUEST_TIMEOUT`).
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@ import { fromWireStreamChangeset } from './wire.js';
  * if (error instanceof EesClientError && retryable.includes(error.code as ErrorCode)) retry();
  * ```
  */
-export type ErrorCode = ContractErrorCode;
+export type ErrorCode = ContractErrorCode | UnparsableRequestCode;
 
 /**
  * What an `EesClientError` is made of.

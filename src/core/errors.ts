@@ -38,6 +38,21 @@ export const ErrorCodes = [
 
 export type ErrorCode = (typeof ErrorCodes)[number];
 
+/**
+ * The codes of the answers the Node server gives, before the app sees anything, to a request
+ * Node cannot parse (src/runtime/server.ts): 400, 431 for a request line and headers over the
+ * limit, 408 for a request that did not arrive whole in time. Not `ErrorCode`s, which the app
+ * maps to statuses, but sent in the same `{"error", "message"}` body and named by the client's
+ * `ErrorCode` type.
+ */
+export const UnparsableRequestCodes = [
+  'BAD_REQUEST',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+] as const;
+
+export type UnparsableRequestCode = (typeof UnparsableRequestCodes)[number];
+
 export interface EesErrorOptions {
   /** The stream the failed request named; the contract echoes it in most error bodies. */
   readonly streamId?: string | undefined;

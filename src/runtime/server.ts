@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
-import type { EesError, EventStore } from '../core/index.js';
+import type { EesError, EventStore, UnparsableRequestCode } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
 import {
   STORE_UNAVAILABLE_REPORT_MS,
@@ -60,7 +60,10 @@ const urlOf = (host: string, port: number): string =>
 type FetchCallback = Parameters<typeof serve>[0]['fetch'];
 
 /** What a request Node cannot parse is answered, by Node's error code (see `answerUnparsable`). */
-function unparsableAnswer(code: string | undefined, maxHeaderBytes: number) {
+function unparsableAnswer(
+  code: string | undefined,
+  maxHeaderBytes: number,
+): { status: string; error: UnparsableRequestCode; message: string } {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return {

@@ -14,6 +14,7 @@ import type {
   JsonObject,
   RequestOptions,
 } from '../../src/client/index.js';
+import { UnparsableRequestCodes } from '../../src/core/index.js';
 import { createApp } from '../../src/http/index.js';
 import { catchUpStatistics } from '../../src/projections/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
@@ -624,6 +625,17 @@ describe('transport', () => {
       portal.closeAllConnections();
       await new Promise((resolve) => portal.close(resolve));
     }
+  });
+
+  it('gets HEADERS_TOO_LARGE, one of the shared UnparsableRequestCodes, for oversized headers', async () => {
+    const oversized = createClient({
+      url: server.url,
+      headers: { 'x-padding': 'a'.repeat(20_000) },
+    });
+    const error = (await failure(oversized.version())) as EesClientError;
+    expect(error).toBeInstanceOf(EesClientError);
+    expect([error.status, error.code]).toEqual([431, 'HEADERS_TOO_LARGE']);
+    expect(UnparsableRequestCodes).toContain(error.code);
   });
 
   it('lets network failures through as the fetch error', async () => {

@@ -7,6 +7,7 @@ import type {
   ClientOptions,
   CommitInput,
   EnumerateOptions,
+  ErrorCode,
   EventStoreClient,
   GlobalPage,
   GlobalSubscriptionOptions,
@@ -53,3 +54,10 @@ export const options = ({ number, text, signal }: Given) => {
 
 export const readPage = (client: EventStoreClient, { number }: Given): Promise<GlobalPage> =>
   client.readGlobal({ checkpoint: number, limit: number });
+
+/** The codes of the Node server's answers to requests it cannot parse are `ErrorCode`s too. */
+export const unparsableRequestCodes: ErrorCode[] = [
+  'BAD_REQUEST',
+  'HEADERS_TOO_LARGE',
+  'REQUEST_TIMEOUT',
+];

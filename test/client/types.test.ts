@@ -26,7 +26,7 @@ const described = (diagnostics: readonly ts.Diagnostic[]): string[] =>
   });
 
 describe('the SDK types', () => {
-  it('take an explicit undefined for every optional option under exactOptionalPropertyTypes', () => {
+  it('take an explicit undefined for every optional option under exactOptionalPropertyTypes, and name every code the server sends', () => {
     const program = ts.createProgram(
       [FIXTURE],
       compilerOptions({ exactOptionalPropertyTypes: true }),
