@@ -6,7 +6,7 @@ import { requireApiToken } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, headersOf, statusOf } from './errors.js';
 import {
-  STORE_UNAVAILABLE_REPORT_MS,
+  REPORT_INTERVAL_MS,
   atMostEvery,
   describeStoreUnavailable,
   toEesError,
@@ -74,7 +74,7 @@ export function createApp(options: AppOptions): Hono {
     });
   const onStoreUnavailable =
     options.onStoreUnavailable ??
-    atMostEvery(STORE_UNAVAILABLE_REPORT_MS, (error: EesError, skipped) => {
+    atMostEvery(REPORT_INTERVAL_MS, (error: EesError, skipped) => {
       console.error(describeStoreUnavailable(error, skipped));
     });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };

@@ -1,7 +1,8 @@
 export { createApp } from './app.js';
 export {
-  STORE_UNAVAILABLE_REPORT_MS,
+  REPORT_INTERVAL_MS,
   atMostEvery,
+  atMostEveryKind,
   describeStoreUnavailable,
 } from './unexpected.js';
 export type { AppOptions } from './app.js';

@@ -37,8 +37,33 @@ export function atMostEvery<T>(
   };
 }
 
-/** How often a flood of `STORE_UNAVAILABLE` answers is reported, at most. */
-export const STORE_UNAVAILABLE_REPORT_MS = 10_000;
+/**
+ * `atMostEvery` for each kind of item on its own (`kindOf`): a flood of one error is one line
+ * per interval, while a different error is still reported at once. Forgets every kind once
+ * `maxKinds` were seen, so that errors with ever-new messages cannot grow it without bound.
+ */
+export function atMostEveryKind<T>(
+  intervalMs: number,
+  kindOf: (item: T) => string,
+  report: (item: T, skipped: number) => void,
+  now: () => number = Date.now,
+  maxKinds = 100,
+): (item: T) => void {
+  const kinds = new Map<string, (item: T) => void>();
+  return (item) => {
+    const kind = kindOf(item);
+    let reporter = kinds.get(kind);
+    if (reporter === undefined) {
+      if (kinds.size >= maxKinds) kinds.clear();
+      reporter = atMostEvery(intervalMs, report, now);
+      kinds.set(kind, reporter);
+    }
+    reporter(item);
+  };
+}
+
+/** How often a flood of one failure (`STORE_UNAVAILABLE` answers, one unexpected error) is reported, at most. */
+export const REPORT_INTERVAL_MS = 10_000;
 
 /** The one-line report of a `STORE_UNAVAILABLE` answer: why the store failed. */
 export const describeStoreUnavailable = (error: EesError, skipped: number): string => {

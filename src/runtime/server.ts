@@ -6,8 +6,9 @@ import { serve } from '@hono/node-server';
 import type { EesError, EventStore, UnparsableRequestCode } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
 import {
-  STORE_UNAVAILABLE_REPORT_MS,
+  REPORT_INTERVAL_MS,
   atMostEvery,
+  atMostEveryKind,
   createApp,
   describeStoreUnavailable,
 } from '../http/index.js';
@@ -208,10 +209,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
       auth: { tokens, equals: timingSafeTokenEquals },
       cors: { origins: config.corsOrigins },
-      onUnexpectedError: (error) => {
-        log(describeUnexpected(error));
-      },
-      onStoreUnavailable: atMostEvery(STORE_UNAVAILABLE_REPORT_MS, (error: EesError, skipped) => {
+      // The same unexpected error over and over (a corrupt database file fails every request
+      // that reads it) is one report every 10 s with a count, not a stack trace per request.
+      onUnexpectedError: atMostEveryKind(
+        REPORT_INTERVAL_MS,
+        (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : 'other'),
+        (error, skipped) => {
+          log(
+            `${describeUnexpected(error)}${skipped === 0 ? '' : `\n(the same error ${skipped} more times since the last report)`}`,
+          );
+        },
+      ),
+      onStoreUnavailable: atMostEvery(REPORT_INTERVAL_MS, (error: EesError, skipped) => {
         log(describeStoreUnavailable(error, skipped));
       }),
     });

@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EesError, EventStore } from '../../src/core/index.js';
 import { errors } from '../../src/core/index.js';
 import type { AppOptions } from '../../src/http/index.js';
-import { atMostEvery, createApp, describeStoreUnavailable } from '../../src/http/index.js';
+import {
+  atMostEvery,
+  atMostEveryKind,
+  createApp,
+  describeStoreUnavailable,
+} from '../../src/http/index.js';
 import { resolveConfig } from '../../src/runtime/config.js';
 import type { RunningServer } from '../../src/runtime/server.js';
 import { startServer } from '../../src/runtime/server.js';
@@ -152,6 +157,63 @@ describe('reporting STORE_UNAVAILABLE', () => {
       'store unavailable: disk I/O error (2 more since the last report)',
       'store unavailable: disk I/O error (1 more since the last report)',
     ]);
+  });
+});
+
+describe('reporting unexpected errors', () => {
+  it('atMostEveryKind reports each kind at once, then one per interval with the count', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const report = atMostEveryKind(
+      10_000,
+      (line: string) => line,
+      (line, skipped) => lines.push(`${line} +${skipped}`),
+      () => now,
+      2,
+    );
+    for (const [at, line] of [
+      [0, 'a'],
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'a'],
+      [10_001, 'a'],
+      [10_002, 'c'], // a third kind: the two known are forgotten
+      [10_003, 'a'],
+    ] as const) {
+      now = at;
+      report(line);
+    }
+    expect(lines).toEqual(['a +0', 'b +0', 'a +2', 'c +0', 'a +0']);
+  });
+
+  it('logs the same unexpected error once per 10 s over a real server, with its stack', async () => {
+    const inner = createMemoryStore();
+    const store: EventStore = {
+      ...inner,
+      readGlobal: () => Promise.reject(new Error('database disk image is malformed')),
+      readChangesets: () => Promise.reject(new Error('another failure')),
+    };
+    const log: string[] = [];
+    const server = await startServer({
+      config: resolveConfig({}, ['--port', '0']),
+      store,
+      version: '1',
+      log: (line) => log.push(line),
+    });
+    try {
+      for (let n = 0; n < 5; n++) {
+        expect((await fetch(`${server.url}/changesets`)).status).toBe(500);
+      }
+      expect((await fetch(`${server.url}/streams/s/changesets`)).status).toBe(500);
+    } finally {
+      await server.close();
+    }
+    const unexpected = log.filter((line) => line.startsWith('unexpected error: '));
+    expect(unexpected).toHaveLength(2);
+    expect(unexpected[0]).toMatch(
+      /^unexpected error: Error: database disk image is malformed\n\s+at /,
+    );
+    expect(unexpected[1]).toMatch(/^unexpected error: Error: another failure\n\s+at /);
   });
 });
 
