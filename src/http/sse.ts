@@ -122,6 +122,21 @@ export function streamMessages(
   }
 }
 
+/**
+ * How long a subscription may write without letting the event loop run. Messages are written
+ * as fast as the socket takes them, and reads from a synchronous store (SQLite) resolve at once,
+ * so a subscriber catching up on a long history is one unbroken chain of promises: every other
+ * request would wait for it to end.
+ */
+const MAX_BUSY_MS = 10;
+
+/** Lets timers and I/O run: `setImmediate` where there is one, a zero timeout elsewhere. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
 async function pushMessages(
   stream: SSEStreamingApi,
   context: PushContext,
@@ -145,9 +160,14 @@ async function pushMessages(
   try {
     // Sends the headers now, so a subscriber knows it is connected before any message.
     await stream.write(`retry: ${settings.retryMs}\n: connected\n\n`);
+    let busySince = performance.now();
     for await (const message of messages(stop.signal)) {
       await stream.writeSSE({ ...message });
       if (stream.aborted) break;
+      if (performance.now() - busySince > MAX_BUSY_MS) {
+        await yieldToEventLoop();
+        busySince = performance.now();
+      }
     }
   } catch (error) {
     const known = toEesError(error);
