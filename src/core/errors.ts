@@ -28,6 +28,8 @@ export const ErrorCodes = [
   'URI_TOO_LONG',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'HOST_NOT_ALLOWED',
+  'ORIGIN_NOT_ALLOWED',
   'TOO_MANY_SUBSCRIBERS',
   'INVALID_LAST_EVENT_ID',
   'STATISTICS_NOT_READY',
@@ -233,6 +235,20 @@ export const errors = {
     new EesError(
       'FORBIDDEN',
       `The API token does not grant ${required} access, which this request requires.`,
+    ),
+
+  /** A request to a server without API tokens, addressed to a name that is not its own. */
+  hostNotAllowed: (host: string) =>
+    new EesError(
+      'HOST_NOT_ALLOWED',
+      `This server has no API tokens and answers only requests addressed to localhost or a loopback address, not to "${host}".`,
+    ),
+
+  /** A web page's write to a server without API tokens, from an origin it does not list. */
+  originNotAllowed: (origin: string) =>
+    new EesError(
+      'ORIGIN_NOT_ALLOWED',
+      `This server has no API tokens and takes no writes from web pages of origin "${origin}"; list the origin with --cors-origins, or use API tokens.`,
     ),
 
   tooManySubscribers: (limit: number) =>

@@ -27,6 +27,8 @@ import { DEFAULT_PUSH_SETTINGS, shutdownHooks, subscriberSlots } from './sse.js'
 import type { CorsOptions } from './cors.js';
 import { cors } from './cors.js';
 import { openApiDocument } from './openapi/document.js';
+import type { OpenServerOptions } from './open-server.js';
+import { guardOpenServer } from './open-server.js';
 
 export interface AppOptions {
   readonly store: EventStore;
@@ -54,6 +56,11 @@ export interface AppOptions {
   readonly health?: Partial<HealthSettings>;
   /** Web origins allowed to call the API from a browser; none by default. */
   readonly cors?: CorsOptions;
+  /**
+   * For a server without API tokens: which host names it answers to (see `guardOpenServer`).
+   * Writes from web pages of origins `cors` does not list are refused along with it.
+   */
+  readonly openServer?: Pick<OpenServerOptions, 'hostAllowed'>;
 }
 
 /**
@@ -99,6 +106,9 @@ export function createApp(options: AppOptions): Hono {
     app.use('*', cors(options.cors));
   }
   app.use('*', limitUrlLength(limits.maxUrlBytes));
+  if (options.openServer !== undefined) {
+    app.use('*', guardOpenServer({ ...options.openServer, origins: options.cors?.origins ?? [] }));
+  }
   const auth = options.auth?.tokens.length === 0 ? undefined : options.auth;
   if (auth !== undefined) {
     app.use('*', requireApiToken(auth));

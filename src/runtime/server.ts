@@ -13,7 +13,7 @@ import {
   describeStoreUnavailable,
 } from '../http/index.js';
 import { startStatisticsProjector } from '../projections/index.js';
-import { isLoopback, resolveApiTokens, timingSafeTokenEquals } from './access.js';
+import { isLoopback, isLoopbackName, resolveApiTokens, timingSafeTokenEquals } from './access.js';
 import type { Config } from './config.js';
 import { ListenError, describeError, describeUnexpected } from './errors.js';
 
@@ -209,6 +209,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
       auth: { tokens, equals: timingSafeTokenEquals },
       cors: { origins: config.corsOrigins },
+      // Without tokens, web pages are kept out by name and origin instead (see open-server.ts);
+      // served open on another interface (--insecure), any name may reach it.
+      ...(tokens.length === 0
+        ? { openServer: { hostAllowed: isLoopback(config.host) ? isLoopbackName : () => true } }
+        : {}),
       // The same unexpected error over and over (a corrupt database file fails every request
       // that reads it) is one report every 10 s with a count, not a stack trace per request.
       onUnexpectedError: atMostEveryKind(

@@ -252,6 +252,26 @@ const cases: [string, EesError, ReturnType<typeof seen>][] = [
     },
   ],
   [
+    'hostNotAllowed',
+    errors.hostNotAllowed('rebind.example:3000'),
+    {
+      code: 'HOST_NOT_ALLOWED',
+      message:
+        'This server has no API tokens and answers only requests addressed to localhost or a loopback address, not to "rebind.example:3000".',
+      streamId: undefined,
+    },
+  ],
+  [
+    'originNotAllowed',
+    errors.originNotAllowed('https://evil.example'),
+    {
+      code: 'ORIGIN_NOT_ALLOWED',
+      message:
+        'This server has no API tokens and takes no writes from web pages of origin "https://evil.example"; list the origin with --cors-origins, or use API tokens.',
+      streamId: undefined,
+    },
+  ],
+  [
     'tooManySubscribers',
     errors.tooManySubscribers(1000),
     {
