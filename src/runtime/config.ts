@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeError } from './errors.js';
+import { redactPassword } from './redact.js';
 import type { Config, Setting } from './settings.js';
 import { SETTINGS } from './settings.js';
 
@@ -51,7 +52,8 @@ function resolveSetting<K extends keyof Config>(
         : ['the default', setting.defaultText];
   const parsed = setting.parse(raw);
   if ('reason' in parsed) {
-    const value = setting.secret === true ? '' : ` ${JSON.stringify(raw)}`;
+    // A secret is never repeated; a database URL without its password.
+    const value = setting.secret === true ? '' : ` ${JSON.stringify(redactPassword(raw))}`;
     throw new ConfigError(`invalid ${source} value${value}: ${parsed.reason}`);
   }
   return parsed.value;

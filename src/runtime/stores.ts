@@ -83,9 +83,12 @@ async function openDynamoDb(_location: string, url: string): Promise<EventStore>
   try {
     options = dynamoDbOptionsFromUrl(url);
   } catch (error) {
-    throw new ConfigError(`invalid database URL "${url}": ${describeError(error)}`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      `invalid database URL "${redactPassword(url)}": ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return openDynamoDbStore({
     tableName: options.tableName,
@@ -132,22 +135,25 @@ export async function openStore(url: string): Promise<EventStore> {
   const scheme = match?.[1]?.toLowerCase();
   if (match === null || scheme === undefined) {
     throw new ConfigError(
-      `invalid database URL "${url}": expected <scheme>:<location>, one of ${knownSchemes()}`,
+      `invalid database URL "${redactPassword(url)}": expected <scheme>:<location>, one of ${knownSchemes()}`,
     );
   }
   const opener = Object.hasOwn(STORE_OPENERS, scheme) ? STORE_OPENERS[scheme] : undefined;
   if (opener === undefined) {
     throw new ConfigError(
-      `unsupported database URL "${url}": unknown scheme "${scheme}", expected one of ${knownSchemes()}`,
+      `unsupported database URL "${redactPassword(url)}": unknown scheme "${scheme}", expected one of ${knownSchemes()}`,
     );
   }
   try {
     return await opener(match[2] ?? '', url);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StoreOpenError) throw error;
-    throw new StoreOpenError(`cannot open database URL "${url}": ${describeError(error)}`, {
-      cause: error,
-    });
+    throw new StoreOpenError(
+      `cannot open database URL "${redactPassword(url)}": ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

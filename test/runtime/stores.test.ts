@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/runtime/config.js';
 import { ConfigError, StoreOpenError } from '../../src/runtime/errors.js';
 import { STORE_OPENERS, openStore } from '../../src/runtime/stores.js';
 
@@ -114,5 +115,22 @@ describe('openStore', () => {
     expect(error).toBeInstanceOf(StoreOpenError);
     expect(error.message).toMatch(new RegExp(`^cannot open database URL "${url}": `));
     expect(error.message).not.toContain('\n');
+  });
+
+  it('never repeats a password in its errors', async () => {
+    for (const url of [
+      'postgress://ees:S3cretPW@127.0.0.1/db',
+      'postgres//ees:S3cretPW@127.0.0.1/db',
+      'dynamodb://t?endpoint=http://key:S3cretPW@127.0.0.1:1&region=x&create=maybe',
+    ]) {
+      const error = await failure(url);
+      expect([url, error.message]).toEqual([url, expect.stringContaining(':***@') as unknown]);
+      expect(error.message).not.toContain('S3cretPW');
+    }
+    const config = () =>
+      resolveConfig({ EES_DATABASE_URL: 'postgres://ees:S3c@retPW@127.0.0.1/db ' }, []);
+    expect(config).toThrow(ConfigError);
+    expect(config).toThrow('"postgres://ees:***@127.0.0.1/db "');
+    expect(config).not.toThrow(/retPW/);
   });
 });
