@@ -24,11 +24,22 @@ function startOf(
   expected: string,
 ): ResumePoint {
   const lastEventId = c.req.header('last-event-id');
-  if (lastEventId === undefined || lastEventId === '') return fromQuery();
+  if (!resuming(c) || lastEventId === undefined) return fromQuery();
   const resume = resumeAfter(lastEventId.trim(), withIndex);
   if (resume === undefined) throw errors.invalidLastEventId(lastEventId, expected);
   return resume;
 }
+
+/** Whether the request resumes after a `Last-Event-ID`, whatever its query says. */
+const resuming = (c: Context): boolean => (c.req.header('last-event-id') ?? '') !== '';
+
+/**
+ * Bytes of events and metadata a subscription reads per query, at most (besides the changeset
+ * that crosses it): a subscriber that stops reading holds its last page in memory until it goes
+ * away, and `maxSubscribers` of them would hold that many pages (4 GiB at the default page
+ * bound). Catching up, a page of small changesets still fills the page size.
+ */
+const SUBSCRIPTION_PAGE_BYTES = 64 * 1024;
 
 /** Event messages of each changeset, skipping what precedes the start (a resumed changeset). */
 async function* eventsOf(
@@ -82,7 +93,7 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
   const follow = (signal: AbortSignal) => ({
     signal,
     pageSize: push.settings.pageSize,
-    maxPageBytes: limits.maxPageBytes,
+    maxPageBytes: Math.min(limits.maxPageBytes, SUBSCRIPTION_PAGE_BYTES),
     pollIntervalMs: push.settings.pollIntervalMs,
   });
 
@@ -151,18 +162,23 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
     '/streams/:stream_id/events',
     eventStreamOnly(async (c) => {
       const streamId = c.req.param('stream_id') ?? '';
-      const fromEvent =
-        parseStreamRange(streamId, 'event', { from: c.req.query('from'), to: undefined }).from ?? 1;
-      // The changeset holding the first event asked for; from the stream's start if that
-      // event does not exist yet.
-      const holding = await store.readEvents(streamId, { from: fromEvent, to: fromEvent });
+      // `from` counts only when not resuming, like the other channels' query parameters: then
+      // it is checked, and the changeset holding its event looked up (from the stream's start
+      // if that event does not exist yet).
+      const fromEvent = resuming(c)
+        ? 0
+        : (parseStreamRange(streamId, 'event', { from: c.req.query('from'), to: undefined }).from ??
+          1);
+      const holding = resuming(c)
+        ? undefined
+        : await store.readEvents(streamId, { from: fromEvent, to: fromEvent });
       const start = startOf(
         c,
         true,
         () => ({ position: holding?.[0]?.changesetId ?? 1, index: 0 }),
         '<changeset_id>.<index>',
       );
-      const minEventId = c.req.header('last-event-id') ? 0 : fromEvent;
+      const minEventId = fromEvent;
       return streamMessages(c, push, (signal) =>
         eventsOf(
           followStream(store, streamId, start.position, follow(signal)),
