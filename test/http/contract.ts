@@ -754,8 +754,10 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
         expect(doc.openapi).toBe('3.1.0');
         expect(Object.keys(doc.paths).sort()).toEqual([
           '/changesets',
+          '/events',
           '/health/live',
           '/health/ready',
+          '/openapi.json',
           '/streams',
           '/streams/{stream_id}',
           '/streams/{stream_id}/changesets',
@@ -763,6 +765,19 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
           '/version',
         ]);
         expect(Object.keys(doc.paths['/streams/{stream_id}'] ?? {})).toEqual(['post']);
+        // The subscriptions are described with the resources they live on.
+        const contentOf = (path: string) =>
+          Object.keys(
+            (
+              doc.paths[path]?.get as {
+                responses: Record<string, { content: Record<string, unknown> }>;
+              }
+            ).responses['200']?.content ?? {},
+          );
+        for (const path of ['/changesets', '/streams/{stream_id}/changesets']) {
+          expect(contentOf(path)).toEqual(['application/json', 'text/event-stream']);
+        }
+        expect(contentOf('/events')).toEqual(['text/event-stream']);
       });
     });
   });

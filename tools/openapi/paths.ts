@@ -6,6 +6,7 @@ import {
   CommitQuery,
   CommitResponse,
   ConflictResponse,
+  EndpointNotFound,
   ErrorResponse,
   EventsResponse,
   GlobalPageResponse,
@@ -21,6 +22,41 @@ const json = <S>(schema: S, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/** A Server-Sent Events answer: what the resource sends to `Accept: text/event-stream`. */
+const eventStream = (description: string) => ({
+  'text/event-stream': {
+    schema: z.string().openapi({
+      description: `${description} Each message has an \`id\` to resume after (\`Last-Event-ID\`); comment lines are heartbeats.`,
+    }),
+  },
+});
+
+/** The request headers of a subscription. */
+const SubscriptionHeaders = z.object({
+  accept: z.string().optional().openapi({
+    description: '`text/event-stream` subscribes: what is stored, then each new one, live.',
+    example: 'text/event-stream',
+  }),
+  'last-event-id': z.string().optional().openapi({
+    description:
+      'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+  }),
+});
+
+/** Answers every request that names a stream or reaches the store may get. */
+const COMMON_RESPONSES = {
+  401: json(ErrorResponse, '`UNAUTHORIZED`: no valid API token, on a server that requires them.'),
+  403: json(
+    ErrorResponse,
+    '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+  ),
+  414: json(ErrorResponse, '`URI_TOO_LONG`: the URL is longer than the server takes.'),
+  503: json(
+    ErrorResponse,
+    '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
+  ),
+};
 
 const version = createRoute({
   method: 'get',
@@ -69,6 +105,7 @@ const commit = createRoute({
     400: json(ErrorResponse, 'Invalid expectation, body or stream id.'),
     409: json(ConflictResponse, 'Someone committed first; the changesets they committed.'),
     413: json(ErrorResponse, 'The changeset exceeds the size or event count limit.'),
+    ...COMMON_RESPONSES,
   },
 });
 
@@ -81,11 +118,23 @@ const readStream = <S extends z.ZodType>(
     method: 'get',
     path: `/streams/{stream_id}/${resource}`,
     summary,
-    request: { params: StreamIdParam, query: RangeQuery },
+    description: `With \`Accept: text/event-stream\`, a subscription to the stream's ${resource} from \`from\` on (default 1), which waits for a stream that does not exist yet.`,
+    request: { params: StreamIdParam, query: RangeQuery, headers: SubscriptionHeaders },
     responses: {
-      200: json(schema, `The stream's ${resource} in the range, in order.`),
-      400: json(ErrorResponse, 'Invalid range or stream id.'),
+      200: {
+        ...json(schema, `The stream's ${resource} in the range, in order.`),
+        content: {
+          ...json(schema, '').content,
+          ...eventStream(
+            resource === 'changesets'
+              ? 'One `changeset` message per changeset, `id` its changeset id.'
+              : 'One `event` message per event, `id` `<changeset_id>.<index in the changeset>`.',
+          ),
+        },
+      },
+      400: json(ErrorResponse, 'Invalid range, stream id or `Last-Event-ID`.'),
       404: json(ErrorResponse, 'No such stream.'),
+      ...COMMON_RESPONSES,
     },
   });
 
@@ -95,10 +144,16 @@ const readGlobal = createRoute({
   summary: 'Enumerate the changesets of every stream by checkpoint',
   description:
     'Gapless and repeatable; changeset n of a stream always comes before changeset n + 1. Continue from `next_checkpoint`, which the `EES-Next-Checkpoint` header repeats ahead of the body. A page may hold fewer changesets than `limit` asks for.',
-  request: { query: PageQuery },
+  request: { query: PageQuery, headers: SubscriptionHeaders },
   responses: {
     200: {
       ...json(GlobalPageResponse, 'One page of the global enumeration.'),
+      content: {
+        ...json(GlobalPageResponse, '').content,
+        ...eventStream(
+          'With `Accept: text/event-stream`: every changeset from `checkpoint` on, one `changeset` message each (as in a page, with `stream_id` and `checkpoint`), `id` its checkpoint.',
+        ),
+      },
       headers: {
         [NEXT_CHECKPOINT_HEADER]: {
           description: 'The `next_checkpoint` of the body, to ask for the next page early.',
@@ -106,7 +161,41 @@ const readGlobal = createRoute({
         },
       },
     },
-    400: json(ErrorResponse, 'Invalid checkpoint or limit.'),
+    400: json(ErrorResponse, 'Invalid checkpoint, limit or `Last-Event-ID`.'),
+    ...COMMON_RESPONSES,
+  },
+});
+
+const subscribeEvents = createRoute({
+  method: 'get',
+  path: '/events',
+  summary: 'Subscribe to the events of every stream',
+  description:
+    'Server-Sent Events only: every event from the changeset at `checkpoint` on, catching up then live. Without `Accept: text/event-stream` this path does not exist (404).',
+  request: {
+    query: PageQuery.pick({ checkpoint: true }),
+    headers: SubscriptionHeaders,
+  },
+  responses: {
+    200: {
+      description: 'The subscription.',
+      content: eventStream(
+        'One `event` message per event, `{"stream_id", "changeset_id", "event_id", "data", "checkpoint"}`, `id` `<checkpoint>.<index in the changeset>`.',
+      ),
+    },
+    400: json(ErrorResponse, 'Invalid checkpoint or `Last-Event-ID`.'),
+    404: json(EndpointNotFound, 'Not asked for as an event stream.'),
+    ...COMMON_RESPONSES,
+  },
+});
+
+const openApi = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document',
+  responses: {
+    200: json(z.looseObject({}), 'The OpenAPI 3.1 document of the running server.'),
+    ...COMMON_RESPONSES,
   },
 });
 
@@ -119,6 +208,7 @@ const statistics = createRoute({
   responses: {
     200: json(StatisticsResponse, 'The latest statistics.'),
     404: json(z.object({ error: z.string() }), 'Statistics are not yet generated.'),
+    ...COMMON_RESPONSES,
   },
 });
 
@@ -131,5 +221,7 @@ export const PATHS = [
   readStream('changesets', ChangesetsResponse, "Read a stream's changesets by changeset id"),
   readStream('events', EventsResponse, "Read a stream's events by event id"),
   readGlobal,
+  subscribeEvents,
   statistics,
+  openApi,
 ];

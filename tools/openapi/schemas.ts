@@ -112,6 +112,11 @@ export const ErrorResponse = z
   })
   .openapi('Error');
 
+/** The contract's answer to an unknown endpoint, older than the `{error, message}` shape. */
+export const EndpointNotFound = z
+  .object({ message: z.string().openapi({ example: 'Invalid endpoint' }) })
+  .openapi('EndpointNotFound');
+
 export const ConflictResponse = ErrorResponse.extend({
   forthcoming_changesets: z.array(StreamChangeset),
 }).openapi('ConcurrencyConflict');

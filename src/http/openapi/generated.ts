@@ -208,6 +208,16 @@ export const OPEN_API_DOCUMENT = {
         },
         required: ['checkpoint', 'limit', 'changesets', 'next_checkpoint'],
       },
+      EndpointNotFound: {
+        type: 'object',
+        properties: {
+          message: {
+            type: 'string',
+            example: 'Invalid endpoint',
+          },
+        },
+        required: ['message'],
+      },
       StatisticsResponse: {
         type: 'object',
         properties: {
@@ -385,6 +395,27 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '409': {
             description: 'Someone committed first; the changesets they committed.',
             content: {
@@ -405,12 +436,35 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
     },
     '/streams/{stream_id}/changesets': {
       get: {
         summary: "Read a stream's changesets by changeset id",
+        description:
+          "With `Accept: text/event-stream`, a subscription to the stream's changesets from `from` on (default 1), which waits for a stream that does not exist yet.",
         parameters: [
           {
             schema: {
@@ -448,6 +502,30 @@ export const OPEN_API_DOCUMENT = {
             name: 'to',
             in: 'query',
           },
+          {
+            schema: {
+              type: 'string',
+              description:
+                '`text/event-stream` subscribes: what is stored, then each new one, live.',
+              example: 'text/event-stream',
+            },
+            required: false,
+            description: '`text/event-stream` subscribes: what is stored, then each new one, live.',
+            name: 'accept',
+            in: 'header',
+          },
+          {
+            schema: {
+              type: 'string',
+              description:
+                'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            },
+            required: false,
+            description:
+              'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            name: 'last-event-id',
+            in: 'header',
+          },
         ],
         responses: {
           '200': {
@@ -458,10 +536,38 @@ export const OPEN_API_DOCUMENT = {
                   $ref: '#/components/schemas/ChangesetsResponse',
                 },
               },
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'One `changeset` message per changeset, `id` its changeset id. Each message has an `id` to resume after (`Last-Event-ID`); comment lines are heartbeats.',
+                },
+              },
             },
           },
           '400': {
-            description: 'Invalid range or stream id.',
+            description: 'Invalid range, stream id or `Last-Event-ID`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
             content: {
               'application/json': {
                 schema: {
@@ -472,6 +578,27 @@ export const OPEN_API_DOCUMENT = {
           },
           '404': {
             description: 'No such stream.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
             content: {
               'application/json': {
                 schema: {
@@ -486,6 +613,8 @@ export const OPEN_API_DOCUMENT = {
     '/streams/{stream_id}/events': {
       get: {
         summary: "Read a stream's events by event id",
+        description:
+          "With `Accept: text/event-stream`, a subscription to the stream's events from `from` on (default 1), which waits for a stream that does not exist yet.",
         parameters: [
           {
             schema: {
@@ -523,6 +652,30 @@ export const OPEN_API_DOCUMENT = {
             name: 'to',
             in: 'query',
           },
+          {
+            schema: {
+              type: 'string',
+              description:
+                '`text/event-stream` subscribes: what is stored, then each new one, live.',
+              example: 'text/event-stream',
+            },
+            required: false,
+            description: '`text/event-stream` subscribes: what is stored, then each new one, live.',
+            name: 'accept',
+            in: 'header',
+          },
+          {
+            schema: {
+              type: 'string',
+              description:
+                'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            },
+            required: false,
+            description:
+              'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            name: 'last-event-id',
+            in: 'header',
+          },
         ],
         responses: {
           '200': {
@@ -533,10 +686,38 @@ export const OPEN_API_DOCUMENT = {
                   $ref: '#/components/schemas/EventsResponse',
                 },
               },
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'One `event` message per event, `id` `<changeset_id>.<index in the changeset>`. Each message has an `id` to resume after (`Last-Event-ID`); comment lines are heartbeats.',
+                },
+              },
             },
           },
           '400': {
-            description: 'Invalid range or stream id.',
+            description: 'Invalid range, stream id or `Last-Event-ID`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
             content: {
               'application/json': {
                 schema: {
@@ -547,6 +728,27 @@ export const OPEN_API_DOCUMENT = {
           },
           '404': {
             description: 'No such stream.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
             content: {
               'application/json': {
                 schema: {
@@ -588,6 +790,30 @@ export const OPEN_API_DOCUMENT = {
             name: 'limit',
             in: 'query',
           },
+          {
+            schema: {
+              type: 'string',
+              description:
+                '`text/event-stream` subscribes: what is stored, then each new one, live.',
+              example: 'text/event-stream',
+            },
+            required: false,
+            description: '`text/event-stream` subscribes: what is stored, then each new one, live.',
+            name: 'accept',
+            in: 'header',
+          },
+          {
+            schema: {
+              type: 'string',
+              description:
+                'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            },
+            required: false,
+            description:
+              'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            name: 'last-event-id',
+            in: 'header',
+          },
         ],
         responses: {
           '200': {
@@ -607,10 +833,180 @@ export const OPEN_API_DOCUMENT = {
                   $ref: '#/components/schemas/GlobalPageResponse',
                 },
               },
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'With `Accept: text/event-stream`: every changeset from `checkpoint` on, one `changeset` message each (as in a page, with `stream_id` and `checkpoint`), `id` its checkpoint. Each message has an `id` to resume after (`Last-Event-ID`); comment lines are heartbeats.',
+                },
+              },
             },
           },
           '400': {
-            description: 'Invalid checkpoint or limit.',
+            description: 'Invalid checkpoint, limit or `Last-Event-ID`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    '/events': {
+      get: {
+        summary: 'Subscribe to the events of every stream',
+        description:
+          'Server-Sent Events only: every event from the changeset at `checkpoint` on, catching up then live. Without `Accept: text/event-stream` this path does not exist (404).',
+        parameters: [
+          {
+            schema: {
+              type: 'string',
+              pattern: '^[0-9]*$',
+              description: 'First checkpoint to return (default 0).',
+              example: '1',
+            },
+            required: false,
+            description: 'First checkpoint to return (default 0).',
+            name: 'checkpoint',
+            in: 'query',
+          },
+          {
+            schema: {
+              type: 'string',
+              description:
+                '`text/event-stream` subscribes: what is stored, then each new one, live.',
+              example: 'text/event-stream',
+            },
+            required: false,
+            description: '`text/event-stream` subscribes: what is stored, then each new one, live.',
+            name: 'accept',
+            in: 'header',
+          },
+          {
+            schema: {
+              type: 'string',
+              description:
+                'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            },
+            required: false,
+            description:
+              'Resumes right after the message with this id, whatever the query parameters say (what a reconnecting EventSource sends).',
+            name: 'last-event-id',
+            in: 'header',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The subscription.',
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'One `event` message per event, `{"stream_id", "changeset_id", "event_id", "data", "checkpoint"}`, `id` `<checkpoint>.<index in the changeset>`. Each message has an `id` to resume after (`Last-Event-ID`); comment lines are heartbeats.',
+                },
+              },
+            },
+          },
+          '400': {
+            description: 'Invalid checkpoint or `Last-Event-ID`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '404': {
+            description: 'Not asked for as an event stream.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointNotFound',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
             content: {
               'application/json': {
                 schema: {
@@ -638,6 +1034,27 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '404': {
             description: 'Statistics are not yet generated.',
             content: {
@@ -650,6 +1067,88 @@ export const OPEN_API_DOCUMENT = {
                     },
                   },
                   required: ['error'],
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: {
+          '200': {
+            description: 'The OpenAPI 3.1 document of the running server.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {},
+                  additionalProperties: {},
+                },
+              },
+            },
+          },
+          '401': {
+            description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '403': {
+            description:
+              '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '503': {
+            description:
+              '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
                 },
               },
             },
