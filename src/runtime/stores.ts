@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { EventStore } from '../core/index.js';
 import { redactPassword } from './redact.js';
@@ -12,15 +12,22 @@ type StoreOpener = (location: string, url: string) => Promise<EventStore>;
 
 const SQLITE_IN_MEMORY = ':memory:';
 
+/** Directories and database files the server creates: readable by their owner only. */
+const PRIVATE_DIRECTORY = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /**
  * Makes sure the database file's directory exists and is writable, so an operator reads
  * "cannot create directory" rather than SQLite's bare "unable to open database file".
  */
 function prepareDirectory(file: string, url: string): void {
-  const directory = dirname(resolve(file));
+  const directory = dirname(file);
   try {
-    mkdirSync(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY });
     accessSync(directory, constants.W_OK);
+    // A new database is its owner's only, as its directory: SQLite gives the -wal and -shm
+    // files it creates next to it the same permissions.
+    if (!existsSync(file)) closeSync(openSync(file, 'a', PRIVATE_FILE));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StoreOpenError(
@@ -33,10 +40,12 @@ function prepareDirectory(file: string, url: string): void {
 async function openSqlite(location: string, url: string): Promise<EventStore> {
   if (location === '')
     throw new ConfigError(`invalid database URL "${url}": no file name after "sqlite:"`);
-  if (location !== SQLITE_IN_MEMORY) prepareDirectory(location, url);
+  // The path as the operator wrote it, resolved once: `a/../b` is `b`, whether or not `a` exists.
+  const filename = location === SQLITE_IN_MEMORY ? location : resolve(location);
+  if (filename !== SQLITE_IN_MEMORY) prepareDirectory(filename, url);
   // Loaded on demand: a store's driver is only required when that store is used.
   const { openSqliteStore } = await import('../stores/sqlite/index.js');
-  return openSqliteStore({ filename: location });
+  return openSqliteStore({ filename });
 }
 
 async function openMemory(location: string, url: string): Promise<EventStore> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,41 @@ describe('openStore', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('creates the directories and the database for their owner only, the log files too', async () => {
+    const file = join(directory, 'private', 'ees.db');
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      const result = await store.commit({
+        streamId: 's',
+        expectation: { kind: 'changeset', lastChangesetId: 0 },
+        events: [{ a: 1 }],
+        metadata: {},
+      });
+      expect(result.status).toBe('committed');
+      const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+      expect([mode(join(directory, 'private')), mode(file), mode(`${file}-wal`)]).toEqual([
+        '700',
+        '600',
+        '600',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('opens a/../b as b, whether or not a exists', async () => {
+    const cwd = process.cwd();
+    mkdirSync(join(directory, 'work'));
+    process.chdir(join(directory, 'work'));
+    try {
+      await commitOne('sqlite:./missing/../../elsewhere/ees.db');
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(existsSync(join(directory, 'elsewhere', 'ees.db'))).toBe(true);
+    expect(existsSync(join(directory, 'work', 'missing'))).toBe(false);
   });
 
   it('resolves a relative sqlite path against the working directory', async () => {
