@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EesError } from '../../src/core/index.js';
+import { EesError, parsePage } from '../../src/core/index.js';
 import { createApp } from '../../src/http/index.js';
 import { parseChangesetBody } from '../../src/http/commit-body.js';
 import { openApiDocument } from '../../src/http/openapi/document.js';
 import { openApiDocument as generateDocument } from '../../tools/openapi/document.js';
-import { ChangesetBody } from '../../tools/openapi/schemas.js';
+import { ChangesetBody, PageQuery } from '../../tools/openapi/schemas.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { FC_SEED } from '../setup/fast-check.js';
 
@@ -69,6 +69,22 @@ describe('the commit body check and the documented ChangesetBody schema', () => 
       { events: [{}], extra: 1 },
     ]) {
       expect([body, accepted(body)]).toEqual([body, ChangesetBody.safeParse(body).success]);
+    }
+  });
+});
+
+describe('the query parameters of the document and of the server', () => {
+  it('agree on which limits a page takes', () => {
+    for (const limit of ['', '0', '00', '1', '01', '10', '1000', 'x', '-1', '1.5', ' 1']) {
+      const serverTakes = (() => {
+        try {
+          parsePage({ checkpoint: undefined, limit });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect([limit, PageQuery.safeParse({ limit }).success]).toEqual([limit, serverTakes]);
     }
   });
 });

@@ -52,6 +52,10 @@ const COMMON_RESPONSES = {
     '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
   ),
   414: json(ErrorResponse, '`URI_TOO_LONG`: the URL is longer than the server takes.'),
+  431: json(
+    ErrorResponse,
+    '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+  ),
   503: json(
     ErrorResponse,
     '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',

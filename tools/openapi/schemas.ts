@@ -28,12 +28,8 @@ export const ChangesetBody = z
   .openapi('ChangesetBody');
 
 /** Integers in query strings travel as text; an empty string counts as absent. */
-const integerParam = (description: string) =>
-  z
-    .string()
-    .regex(/^[0-9]*$/)
-    .optional()
-    .openapi({ description, example: '1' });
+const integerParam = (description: string, pattern = /^[0-9]*$/) =>
+  z.string().regex(pattern).optional().openapi({ description, example: '1' });
 
 export const StreamIdParam = z.object({
   stream_id: z.string().min(1).openapi({
@@ -56,7 +52,11 @@ export const RangeQuery = z.object({
 
 export const PageQuery = z.object({
   checkpoint: integerParam('First checkpoint to return (default 0).'),
-  limit: integerParam('Most changesets to return (default 10, at least 1).'),
+  // Digits that are not all zeros (or nothing: the default).
+  limit: integerParam(
+    'Most changesets to return (default 10, at least 1).',
+    /^([0-9]*[1-9][0-9]*)?$/,
+  ),
 });
 
 const StreamChangeset = z

@@ -446,6 +446,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '503': {
             description:
               '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
@@ -588,6 +599,17 @@ export const OPEN_API_DOCUMENT = {
           },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -746,6 +768,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '503': {
             description:
               '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
@@ -781,7 +814,7 @@ export const OPEN_API_DOCUMENT = {
           {
             schema: {
               type: 'string',
-              pattern: '^[0-9]*$',
+              pattern: '^([0-9]*[1-9][0-9]*)?$',
               description: 'Most changesets to return (default 10, at least 1).',
               example: '1',
             },
@@ -875,6 +908,17 @@ export const OPEN_API_DOCUMENT = {
           },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -1004,6 +1048,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '503': {
             description:
               '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
@@ -1081,6 +1136,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '503': {
             description:
               '`STORE_UNAVAILABLE`: the store could not be reached or stayed locked (retry); for subscriptions also `TOO_MANY_SUBSCRIBERS`, with `Retry-After`.',
@@ -1134,6 +1200,17 @@ export const OPEN_API_DOCUMENT = {
           },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
             content: {
               'application/json': {
                 schema: {
