@@ -37,7 +37,28 @@ export interface ServerOptions {
    * Resolved here when absent, with the same refusal.
    */
   readonly apiTokens?: readonly ApiToken[];
+  /** How long a client may take to send a request; default `SLOW_CLIENT_TIMEOUTS`. */
+  readonly slowClientTimeouts?: SlowClientTimeouts;
 }
+
+/**
+ * How long a client may take to send its request line and headers, and the whole request,
+ * before Node answers 408 and closes the connection; checked every `checkEveryMs`. Node's own
+ * defaults (60 s, 300 s, checked every 30 s) let a client that trickles its bytes hold a
+ * connection, and a file descriptor, for minutes.
+ */
+export interface SlowClientTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly checkEveryMs: number;
+}
+
+/** Headers within 20 s, a request (the largest body is 1.6 MB) within 60 s. */
+export const SLOW_CLIENT_TIMEOUTS: SlowClientTimeouts = {
+  headersMs: 20_000,
+  requestMs: 60_000,
+  checkEveryMs: 5_000,
+};
 
 export interface RunningServer {
   /** The address it listens on, with the real port when the configuration asked for port 0. */
@@ -109,7 +130,7 @@ function answerUnparsable(server: Server, maxHeaderBytes: number): void {
   });
 }
 
-function listen(config: Config, fetch: FetchCallback) {
+function listen(config: Config, fetch: FetchCallback, timeouts: SlowClientTimeouts) {
   return new Promise<{ server: Server; port: number }>((resolveListen, rejectListen) => {
     const server = serve(
       {
@@ -117,7 +138,12 @@ function listen(config: Config, fetch: FetchCallback) {
         port: config.port,
         hostname: config.host,
         // Node refuses a larger request line and headers: 431 (see `answerUnparsable`).
-        serverOptions: { maxHeaderSize: config.maxHeaderBytes },
+        serverOptions: {
+          maxHeaderSize: config.maxHeaderBytes,
+          headersTimeout: timeouts.headersMs,
+          requestTimeout: timeouts.requestMs,
+          connectionsCheckingInterval: timeouts.checkEveryMs,
+        },
       },
       (info: AddressInfo) => {
         server.off('error', onError);
@@ -229,7 +255,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         log(describeStoreUnavailable(error, skipped));
       }),
     });
-    listening = await listen(config, app.fetch);
+    listening = await listen(config, app.fetch, options.slowClientTimeouts ?? SLOW_CLIENT_TIMEOUTS);
     if (tokens.length === 0 && !isLoopback(config.host)) {
       log(
         `warning: serving ${config.host} without API tokens (--insecure): anyone who can reach it can read and write every stream`,

@@ -6,7 +6,7 @@ import { NEW_STREAM, commitChangeset } from '../../src/core/index.js';
 import type { Limits } from '../../src/http/index.js';
 import { DEFAULT_LIMITS, createApp } from '../../src/http/index.js';
 import { resolveConfig } from '../../src/runtime/config.js';
-import type { RunningServer } from '../../src/runtime/server.js';
+import type { RunningServer, SlowClientTimeouts } from '../../src/runtime/server.js';
 import { startServer } from '../../src/runtime/server.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
@@ -413,7 +413,7 @@ describe('over a real server', () => {
   let server: RunningServer;
   let store: EventStore;
 
-  const start = async (flags: string[]) => {
+  const start = async (flags: string[], slowClientTimeouts?: SlowClientTimeouts) => {
     store = createMemoryStore();
     server = await startServer({
       config: resolveConfig({}, ['--port', '0', ...flags]),
@@ -421,6 +421,7 @@ describe('over a real server', () => {
       version: '1',
       log: () => undefined,
       shutdownGraceMs: 1_000,
+      ...(slowClientTimeouts === undefined ? {} : { slowClientTimeouts }),
     });
     return server.url;
   };
@@ -456,6 +457,33 @@ describe('over a real server', () => {
       });
       socket.on('error', reject);
     });
+
+  it.each([
+    ['headers', 'GET /version HTTP/1.1\r\nHost: localhost\r\nX-Slow: '],
+    [
+      'body',
+      'POST /streams/s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"events":',
+    ],
+  ])('answers a client that trickles its %s with a JSON 408 and closes', async (_, bytes) => {
+    const url = await start([], { headersMs: 300, requestMs: 600, checkEveryMs: 100 });
+    const { hostname, port } = new URL(url);
+    const started = performance.now();
+    const received = await new Promise<string>((resolve, reject) => {
+      // Sent, then nothing more: the rest never comes.
+      const socket = connect(Number(port), hostname, () => socket.write(bytes, 'latin1'));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('close', () => {
+        resolve(text);
+      });
+      socket.on('error', reject);
+    });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(received).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(received).toContain('"error":"REQUEST_TIMEOUT"');
+    expect(await store.readChangesets('s', {})).toBeUndefined();
+  });
 
   it.each([
     ['an unknown method', 'FOO /version HTTP/1.1\r\nHost: x\r\n\r\n'],
