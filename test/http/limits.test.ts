@@ -485,6 +485,27 @@ describe('over a real server', () => {
     expect(await store.readChangesets('s', {})).toBeUndefined();
   });
 
+  it('keeps a subscription open past those timeouts: they bound the request, not the answer', async () => {
+    const url = await start([], { headersMs: 300, requestMs: 600, checkEveryMs: 100 });
+    const response = await fetch(`${url}/changesets`, { headers: { accept: 'text/event-stream' } });
+    const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await commitChangeset(store, {
+      streamId: 'late',
+      expectation: NEW_STREAM,
+      events: [{ n: 1 }],
+      metadata: {},
+    });
+    let text = '';
+    while (!text.includes('event: changeset')) {
+      const chunk = await reader?.read();
+      if (chunk === undefined || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    expect(text).toContain('"stream_id":"late"');
+    await reader?.cancel();
+  });
+
   it.each([
     ['an unknown method', 'FOO /version HTTP/1.1\r\nHost: x\r\n\r\n'],
     ['a space in the target', 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n'],
