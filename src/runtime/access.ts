@@ -34,11 +34,15 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Whether a request's host name can only mean this machine: a loopback address, `localhost`,
- * or a name under `.localhost`, which browsers resolve to loopback themselves (RFC 6761). A
- * name a DNS server answers for is refused, even when it answers 127.0.0.1 (DNS rebinding).
+ * a name under `.localhost`, which browsers resolve to loopback themselves (RFC 6761), or the
+ * unspecified address (`0.0.0.0`, `[::]`), which reaches this machine too. A name a DNS server
+ * answers for is refused, even when it answers 127.0.0.1 (DNS rebinding).
  */
 export const isLoopbackName = (hostname: string): boolean =>
-  isLoopback(hostname) || hostname.toLowerCase().endsWith('.localhost');
+  isLoopback(hostname) ||
+  hostname.toLowerCase().endsWith('.localhost') ||
+  hostname === '0.0.0.0' ||
+  hostname === '[::]';
 
 /** Reads a file's text; injectable so tests need no file system tricks. */
 export type ReadText = (path: string) => string;

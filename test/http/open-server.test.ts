@@ -61,7 +61,15 @@ const commitBody = JSON.stringify({ events: [{ type: 'forged' }] });
 describe('a server without API tokens keeps web pages out', () => {
   it('answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
     const url = await serve();
-    for (const host of ['localhost', '127.0.0.1', '[::1]', 'app.localhost', 'LOCALHOST']) {
+    for (const host of [
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
+      'app.localhost',
+      'LOCALHOST',
+      '0.0.0.0',
+      '[::]',
+    ]) {
       const answer = await send(url, 'GET', '/changesets', { host: `${host}:${port(url)}` });
       expect([host, answer.status]).toEqual([host, 200]);
     }
