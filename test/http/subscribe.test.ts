@@ -8,6 +8,7 @@ import { createApp } from '../../src/http/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import type { SseFrame } from './sse-reader.js';
 import { sseFrames } from './sse-reader.js';
+import { watchEventLoop } from '../setup/event-loop.js';
 
 const SSE = { accept: 'text/event-stream' };
 
@@ -108,21 +109,15 @@ describe('push over Server-Sent Events', () => {
         }),
       ),
     );
-    let last = performance.now();
-    let longestGap = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      longestGap = Math.max(longestGap, now - last);
-      last = now;
-    }, 5);
+    const loop = watchEventLoop(5);
+    let longestGap: number;
     try {
       const subscriber = await subscribe('/changesets?checkpoint=0');
-      last = performance.now();
-      longestGap = 0;
+      loop.restart();
       const messages = await subscriber.take(count);
       expect(messages.at(-1)?.id).toBe(String(count - 1));
     } finally {
-      clearInterval(timer);
+      longestGap = loop.stop().longest;
     }
     // How long timers (and so every other request) waited at most: a pause every 10 ms of
     // writing, against the whole catch-up (a few hundred ms) before.
