@@ -27,7 +27,8 @@ async function failure(url: string): Promise<Error> {
   return error;
 }
 
-const commitOne = async (url: string): Promise<void> => {
+/** Opens the store, commits one changeset, runs `whileOpen`, and closes it. */
+const commitOne = async (url: string, whileOpen: () => void = () => undefined): Promise<void> => {
   const store = await openStore(url);
   try {
     const result = await store.commit({
@@ -37,6 +38,7 @@ const commitOne = async (url: string): Promise<void> => {
       metadata: {},
     });
     expect(result.status).toBe('committed');
+    whileOpen();
   } finally {
     await store.close();
   }
@@ -75,24 +77,15 @@ describe('openStore', () => {
 
   it('creates the directories and the database for their owner only, the log files too', async () => {
     const file = join(directory, 'private', 'ees.db');
-    const store = await openStore(`sqlite:${file}`);
-    try {
-      const result = await store.commit({
-        streamId: 's',
-        expectation: { kind: 'changeset', lastChangesetId: 0 },
-        events: [{ a: 1 }],
-        metadata: {},
-      });
-      expect(result.status).toBe('committed');
-      const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    // While the store is open: closing it removes the log file.
+    await commitOne(`sqlite:${file}`, () => {
       expect([mode(join(directory, 'private')), mode(file), mode(`${file}-wal`)]).toEqual([
         '700',
         '600',
         '600',
       ]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('opens a/../b as b, whether or not a exists', async () => {
