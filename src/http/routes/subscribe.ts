@@ -165,11 +165,12 @@ export const subscribeRoutes = (app: Parameters<RouteModule>[0], deps: AppDeps):
       // `from` counts only when not resuming, like the other channels' query parameters: then
       // it is checked, and the changeset holding its event looked up (from the stream's start
       // if that event does not exist yet).
-      const fromEvent = resuming(c)
+      const resumes = resuming(c);
+      const fromEvent = resumes
         ? 0
         : (parseStreamRange(streamId, 'event', { from: c.req.query('from'), to: undefined }).from ??
           1);
-      const holding = resuming(c)
+      const holding = resumes
         ? undefined
         : await store.readEvents(streamId, { from: fromEvent, to: fromEvent });
       const start = startOf(
