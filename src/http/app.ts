@@ -5,12 +5,7 @@ import type { AuthOptions } from './auth.js';
 import { requireApiToken } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, headersOf, statusOf } from './errors.js';
-import {
-  REPORT_INTERVAL_MS,
-  atMostEvery,
-  describeStoreUnavailable,
-  toEesError,
-} from './unexpected.js';
+import { reportStoreUnavailable, toEesError } from './unexpected.js';
 import type { Limits } from './limits.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { STREAM_ID_PATHS, limitStreamId, limitUrlLength } from './request-limits.js';
@@ -39,7 +34,7 @@ export interface AppOptions {
   readonly onUnexpectedError?: (error: unknown) => void;
   /**
    * Where answers of 503 `STORE_UNAVAILABLE` are reported, the store's failure as the error's
-   * cause. Default: one line on stderr every 10 s at most (`atMostEvery`), so that an outage
+   * cause. Default: one line on stderr every 10 s at most (`reportStoreUnavailable`), so that an outage
    * shows in the log without a line per request.
    */
   readonly onStoreUnavailable?: (error: EesError) => void;
@@ -81,8 +76,8 @@ export function createApp(options: AppOptions): Hono {
     });
   const onStoreUnavailable =
     options.onStoreUnavailable ??
-    atMostEvery(REPORT_INTERVAL_MS, (error: EesError, skipped) => {
-      console.error(describeStoreUnavailable(error, skipped));
+    reportStoreUnavailable((line) => {
+      console.error(line);
     });
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const deps: AppDeps = {

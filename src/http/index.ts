@@ -4,6 +4,7 @@ export {
   atMostEvery,
   atMostEveryKind,
   describeStoreUnavailable,
+  reportStoreUnavailable,
 } from './unexpected.js';
 export type { AppOptions } from './app.js';
 export { DEFAULT_LIMITS } from './limits.js';

@@ -71,3 +71,14 @@ export const describeStoreUnavailable = (error: EesError, skipped: number): stri
   const more = skipped === 0 ? '' : ` (${skipped} more since the last report)`;
   return `store unavailable: ${cause.replace(/\s*\n\s*/g, ' ')}${more}`;
 };
+
+/**
+ * Reports `STORE_UNAVAILABLE` answers to `write`, one line every `REPORT_INTERVAL_MS` at most
+ * (`atMostEvery`), naming the store's failure and how many answers were not reported.
+ */
+export const reportStoreUnavailable = (
+  write: (line: string) => void,
+): ((error: EesError) => void) =>
+  atMostEvery(REPORT_INTERVAL_MS, (error: EesError, skipped) => {
+    write(describeStoreUnavailable(error, skipped));
+  });

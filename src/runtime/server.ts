@@ -3,14 +3,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
-import type { EesError, EventStore, UnparsableRequestCode } from '../core/index.js';
+import type { EventStore, UnparsableRequestCode } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
 import {
   REPORT_INTERVAL_MS,
-  atMostEvery,
   atMostEveryKind,
   createApp,
-  describeStoreUnavailable,
+  reportStoreUnavailable,
 } from '../http/index.js';
 import { startStatisticsProjector } from '../projections/index.js';
 import { isLoopback, isLoopbackName, resolveApiTokens, timingSafeTokenEquals } from './access.js';
@@ -251,9 +250,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           );
         },
       ),
-      onStoreUnavailable: atMostEvery(REPORT_INTERVAL_MS, (error: EesError, skipped) => {
-        log(describeStoreUnavailable(error, skipped));
-      }),
+      onStoreUnavailable: reportStoreUnavailable(log),
     });
     listening = await listen(config, app.fetch, options.slowClientTimeouts ?? SLOW_CLIENT_TIMEOUTS);
     if (tokens.length === 0 && !isLoopback(config.host)) {
