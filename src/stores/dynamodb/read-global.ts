@@ -142,10 +142,11 @@ const nextWave = (fetched: number, bytes: number, maxBytes: number): number =>
  * only keys in the index spares a second copy of every payload (storage, and the write cost of
  * copying up to 400 KB per changeset into the index).
  *
- * The keys carry no sizes, so a page bounded in bytes is fetched in waves: a few changesets
- * first, then as many as their sizes say the bound still takes. The function's memory then
- * holds about `maxBytes`, not `limit` changesets of up to 400 KB, while a page of small
- * changesets costs one more round trip than fetching all its keys at once.
+ * The keys carry no sizes, so a page bounded in bytes is fetched in waves: one BatchGetItem's
+ * worth first (`FIRST_WAVE`), then as many as their sizes say the bound still takes. The
+ * function's memory then holds about `maxBytes` (plus at most one first wave), not `limit`
+ * changesets of up to 400 KB, while a page of more than 100 small changesets costs one more
+ * round trip than fetching all its keys at once.
  */
 export async function readGlobal(
   table: Table,
