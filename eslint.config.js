@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // infra/aws is its own package (CDK): it is linted and tested by its own scripts.
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'infra/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'infra/', 'packages/*/dist/'] },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,
