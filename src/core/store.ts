@@ -30,6 +30,12 @@ export interface CommitRequest {
    * about one page. Read the rest with `readChangesets` from the changeset after the last.
    */
   readonly maxForthcomingBytes?: number;
+  /**
+   * The changeset's timestamp, in place of the store's clock: for copying changesets from
+   * another store as they were (`copyStore`). An ISO 8601 string as `Date#toISOString` writes
+   * it. Not settable over HTTP, where the store's clock decides.
+   */
+  readonly timestamp?: string;
 }
 
 /** A changeset's events and metadata as JSON text, as `JSON.stringify` writes them. */

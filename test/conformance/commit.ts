@@ -109,6 +109,35 @@ export function testCommit({ test }: SuiteContext): void {
       expect(read?.timestamp).toBe(changeset.timestamp);
     });
 
+    test('a commit given a timestamp keeps it; one without takes the clock', async ({ store }) => {
+      const stamps = ['2019-03-04T05:06:07.890Z', '2020-12-31T23:59:59.999Z'];
+      // Concurrent, so that stores which batch commits write both in one batch.
+      const given = await Promise.all(
+        stamps.map((timestamp, index) =>
+          store.commit({
+            streamId: `copied-${index}`,
+            expectation: NEW_STREAM,
+            events: [{ index }],
+            metadata: {},
+            timestamp,
+          }),
+        ),
+      );
+      expect(
+        given.map((result) => result.status === 'committed' && result.changeset.timestamp),
+      ).toEqual(stamps);
+      const before = Date.now();
+      const clocked = await commitEvents(store, 'copied-0', afterChangeset(1), [{ n: 2 }]);
+      expect(Date.parse(clocked.timestamp)).toBeGreaterThanOrEqual(before - 5_000);
+      const read = await Promise.all(
+        ['copied-0', 'copied-1'].map((streamId) => store.readChangesets(streamId, {})),
+      );
+      expect(read.map((changesets) => changesets?.map((c) => c.timestamp))).toEqual([
+        [stamps[0], clocked.timestamp],
+        [stamps[1]],
+      ]);
+    });
+
     test('empty metadata is kept as an empty object', async ({ store }) => {
       const committed = await commitEvents(store, 's', NEW_STREAM, [{ n: 1 }], {});
       expect(committed.metadata).toEqual({});

@@ -102,7 +102,7 @@ export function prepareCommit(
       changesetId: planned.changesetId,
       firstEventId: planned.firstEventId,
       lastEventId: planned.lastEventId,
-      timestamp: clock().toISOString(),
+      timestamp: request.timestamp ?? clock().toISOString(),
       events: request.events,
       metadata: request.metadata,
       checkpoint: null,

@@ -73,7 +73,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
         lastEventId: decision.lastEventId,
         events: structuredClone(request.events),
         metadata: structuredClone(request.metadata),
-        timestamp: clock().toISOString(),
+        timestamp: request.timestamp ?? clock().toISOString(),
         checkpoint: global.length,
       };
       if (existing === undefined) streams.set(request.streamId, [changeset]);

@@ -23,16 +23,16 @@ import { createBatcher } from './batcher.js';
 import { storedSizeSql, withinBytesSql } from './within-bytes.js';
 import { isConnectionError } from './postgres-errors.js';
 
-/** The parameters each changeset of a batched insert takes, after the batch's timestamp. */
-const PARAMETERS_PER_CHANGESET = 6;
+/** The parameters each changeset of a batched insert takes. */
+const PARAMETERS_PER_CHANGESET = 7;
 
 /**
  * Inserts up to `count` changesets of distinct streams in one autocommitted statement: for each
  * one, read its stream's head (one backward seek, 0/0 for a new stream), insert the next
  * changeset only if the head is where its writer expected, and return what went in.
  *
- * Parameters: `$1` the commit timestamp, then six per changeset: stream id, expected value,
- * whether that value is an event id (otherwise a changeset id), event count, metadata, events.
+ * Parameters: seven per changeset: stream id, expected value, whether that value is an event id
+ * (otherwise a changeset id), event count, metadata, events, timestamp.
  *
  * Why this is safe under READ COMMITTED: the head is read from the statement's snapshot, which
  * may be stale, but a stream's changesets are numbered without gaps, so a stale head means the
@@ -48,16 +48,16 @@ const PARAMETERS_PER_CHANGESET = 6;
  */
 export const insertChangesetsSql = (schema: SchemaName, count: number): string => {
   const rows = Array.from({ length: count }, (_, i) => {
-    const p = 2 + i * PARAMETERS_PER_CHANGESET;
-    return `(${i}, $${p}::text, $${p + 1}::bigint, $${p + 2}::boolean, $${p + 3}::integer, $${p + 4}::json, $${p + 5}::json)`;
+    const p = 1 + i * PARAMETERS_PER_CHANGESET;
+    return `(${i}, $${p}::text, $${p + 1}::bigint, $${p + 2}::boolean, $${p + 3}::integer, $${p + 4}::json, $${p + 5}::json, $${p + 6}::text)`;
   });
   return `
   INSERT INTO ${changesetsTable(schema)}
     (stream_id, changeset_id, first_event_id, last_event_id, timestamp, metadata, events)
   SELECT r.stream_id, head.changeset_id + 1, head.last_event_id + 1,
-         head.last_event_id + r.event_count, $1::text, r.metadata, r.events
+         head.last_event_id + r.event_count, r.timestamp, r.metadata, r.events
   FROM (VALUES ${rows.join(', ')})
-    AS r (n, stream_id, expected, by_event, event_count, metadata, events)
+    AS r (n, stream_id, expected, by_event, event_count, metadata, events, timestamp)
   CROSS JOIN LATERAL (
     SELECT coalesce(last.changeset_id, 0) AS changeset_id,
            coalesce(last.last_event_id, 0) AS last_event_id
@@ -74,12 +74,15 @@ export const insertChangesetsSql = (schema: SchemaName, count: number): string =
 /** A commit request with its events and metadata serialised. */
 export type SerialisedRequest = CommitRequest & { readonly json: ChangesetJson };
 
-/** The parameters of `insertChangesetsSql` for these requests, all stamped `timestamp`. */
+/**
+ * The parameters of `insertChangesetsSql` for these requests, each stamped with its own
+ * `timestamp` if it has one, `timestamp` otherwise.
+ */
 export const insertChangesetsParameters = (
   requests: readonly SerialisedRequest[],
   timestamp: string,
 ): unknown[] => {
-  const values: unknown[] = [timestamp];
+  const values: unknown[] = [];
   for (const request of requests) {
     const { json } = request;
     values.push(
@@ -89,6 +92,7 @@ export const insertChangesetsParameters = (
       request.events.length,
       json.metadata,
       json.events,
+      request.timestamp ?? timestamp,
     );
   }
   return values;
@@ -129,7 +133,7 @@ const forthcomingWithinBytesSql = (schema: SchemaName, kind: Expectation['kind']
 type InsertedRow = [streamId: string, changesetId: number, lastEventId: number];
 
 /**
- * One request's share of a batched insert: the batch's timestamp and its row if it went in, or
+ * One request's share of a batched insert: its timestamp and its row if it went in, or
  * the error its own statement failed with.
  */
 type InsertOutcome =
@@ -200,9 +204,11 @@ export function prepareCommit(
       ),
       rowMode: 'array',
     });
-    if (count === 1) return [{ timestamp, row: rows[0] }];
     const inserted = new Map(rows.map((row) => [row[0], row]));
-    return requests.map((request) => ({ timestamp, row: inserted.get(request.streamId) }));
+    return requests.map((request) => ({
+      timestamp: request.timestamp ?? timestamp,
+      row: inserted.get(request.streamId),
+    }));
   };
   /**
    * A failed statement fails all its rows. When the database refused the statement itself (not

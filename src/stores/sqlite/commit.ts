@@ -101,7 +101,7 @@ export function prepareCommit(
           changesetId: decision.changesetId,
           firstEventId: decision.firstEventId,
           lastEventId: decision.lastEventId,
-          timestamp: clock().toISOString(),
+          timestamp: request.timestamp ?? clock().toISOString(),
         };
         const checkpoint = insert.get({ ...fields, metadata: json.metadata, events: json.events });
         if (checkpoint === undefined) throw new Error('INSERT ... RETURNING returned no row');
