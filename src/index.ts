@@ -10,4 +10,5 @@ export type { MemoryStoreOptions } from './stores/memory/index.js';
 export { openSqliteStore } from './stores/sqlite/index.js';
 export type { SqliteStoreOptions } from './stores/sqlite/index.js';
 export { catchUpStatistics, startStatisticsProjector } from './projections/index.js';
-export { openStore, startServer } from './runtime/index.js';
+export { copyStore, CopyMismatchError, openStore, startServer } from './runtime/index.js';
+export type { CopyOptions, CopyProgress, CopyResult } from './runtime/index.js';

@@ -39,6 +39,12 @@ export class RequestFailedError extends StartupError {
   readonly exitCode = 1;
 }
 
+/** `ees copy` could not go on: the target is not a copy of the source, or a store failed. */
+export class CopyFailedError extends StartupError {
+  override readonly name = 'CopyFailedError';
+  readonly exitCode = 1;
+}
+
 /**
  * A client command interrupted by Ctrl-C (SIGINT) or SIGTERM before it was done: it says
  * `interrupted` and exits with 128 + the signal's number, as a shell reports a process the

@@ -12,6 +12,8 @@ export {
 export { helpText } from './help.js';
 export { isLoopback, resolveApiTokens, timingSafeTokenEquals } from './access.js';
 export { parseTokenFile, parseTokenList } from './tokens.js';
+export { copyStore, CopyMismatchError } from './copy.js';
+export type { CopyOptions, CopyProgress, CopyResult } from './copy.js';
 export { startServer } from './server.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { openStore, STORE_OPENERS } from './stores.js';

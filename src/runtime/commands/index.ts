@@ -1,4 +1,5 @@
 import { append } from './append.js';
+import { copy } from './copy.js';
 import type { ClientCommand } from './context.js';
 import { read } from './read.js';
 import { stats } from './stats.js';
@@ -7,10 +8,14 @@ import { tail } from './tail.js';
 export type { ClientCommand, CommandContext } from './context.js';
 export { DEFAULT_URL } from './context.js';
 
-/** The commands that talk to a running server through the client SDK, by name. */
+/**
+ * The commands besides `serve`, by name: those that talk to a running server through the client
+ * SDK, and `copy`, which opens two stores itself.
+ */
 export const CLIENT_COMMANDS: Readonly<Record<string, ClientCommand>> = {
   append,
   read,
   tail,
   stats,
+  copy,
 };

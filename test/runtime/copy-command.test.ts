@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEW_STREAM } from '../../src/core/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+import {
+  POSTGRES_URL,
+  describePostgres,
+  dropSchemas,
+  uniqueSchema,
+} from '../stores/postgres-database.js';
+import { runEes } from './cli-process.js';
+
+/** `ees copy` as a user runs it: the built command, on real files and a real PostgreSQL. */
+
+let dir: string;
+let source: string;
+
+/** Runs `ees <args>` to its end. */
+async function ees(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const run = runEes(args);
+  const { code } = await run.exited;
+  return { code, out: run.stdout(), err: run.stderr() };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ees-copy-'));
+  source = `sqlite:${join(dir, 'source.db')}`;
+  const store = openSqliteStore({ filename: join(dir, 'source.db') });
+  for (const streamId of ['a', 'b', 'a']) {
+    const [existing] = (await store.readChangesets(streamId, {})) ?? [];
+    await store.commit({
+      streamId,
+      expectation: existing === undefined ? NEW_STREAM : { kind: 'changeset', lastChangesetId: 1 },
+      events: [{ type: 'made', streamId }],
+      metadata: {},
+    });
+  }
+  await store.close();
+});
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('ees copy', () => {
+  it('copies a SQLite file into another, and says there is nothing left on a second run', async () => {
+    const target = `sqlite:${join(dir, 'target.db')}`;
+    expect(await ees(['copy', '--from', source, '--to', target])).toEqual({
+      code: 0,
+      out: `3 changesets copied from ${source} to ${target}; the source's enumeration ends at checkpoint 3\n`,
+      err: '',
+    });
+    expect(await ees(['copy', '--from', source, '--to', target])).toEqual({
+      code: 0,
+      out: `0 changesets copied from ${source} to ${target}, going on from checkpoint 3; the source's enumeration ends at checkpoint 3\n`,
+      err: '',
+    });
+  });
+
+  it('refuses a target that is not a copy of the source, exit code 1', async () => {
+    const target = join(dir, 'other.db');
+    const other = openSqliteStore({ filename: target });
+    await other.commit({ streamId: 'b', expectation: NEW_STREAM, events: [{}], metadata: {} });
+    await other.close();
+    const result = await ees(['copy', '--from', source, '--to', `sqlite:${target}`]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err:
+        'ees: stopped with 1 changeset copied; the same command goes on from there\n' +
+        'ees: copy failed: The target holds a different changeset 1 of stream "b": it is not a copy of the source.\n',
+    });
+  });
+
+  it('says so when the source holds nothing, exit code 1', async () => {
+    const empty = `sqlite:${join(dir, 'empty.db')}`;
+    const result = await ees(['copy', '--from', empty, '--to', `sqlite:${join(dir, 'x.db')}`]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err: `ees: the source ${empty} holds no changesets: nothing to copy (is --from right?)\n`,
+    });
+  });
+
+  it.each([
+    [['--from', 'sqlite:x.db'], 'copy: both --from and --to are required; see "ees --help"'],
+    [['--from', 'sqlite:x.db', '--to', 'sqlite:x.db'], 'copy: --from and --to name the same store'],
+    [['--from', 'a', '--to', 'b', 'extra'], 'copy: unexpected argument "extra"; see "ees --help"'],
+    [
+      ['--from', 'sqlite:a', '--to', 'sqlite:b', '--page-size', '0'],
+      'invalid --page-size value "0": expected at least 1',
+    ],
+  ])('refuses %j with exit code 2', async (args, message) => {
+    expect(await ees(['copy', ...args])).toEqual({ code: 2, out: '', err: `ees: ${message}\n` });
+  });
+});
+
+describePostgres('ees copy into PostgreSQL', () => {
+  const schema = uniqueSchema('ees_copy_cli');
+  afterAll(() => dropSchemas(schema));
+
+  it('copies the file into a schema, the password left out of what it prints', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.password = 'not-shown';
+    url.searchParams.set('schema', schema);
+    const shown = url.href.replace(':not-shown@', ':***@');
+    expect(await ees(['copy', '--from', source, '--to', url.href])).toEqual({
+      code: 0,
+      out: `3 changesets copied from ${source} to ${shown}; the source's enumeration ends at checkpoint 3\n`,
+      err: '',
+    });
+  });
+});

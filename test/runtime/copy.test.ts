@@ -1,0 +1,202 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { EventStore, IndexedChangeset, JsonObject } from '../../src/core/index.js';
+import { NEW_STREAM } from '../../src/core/index.js';
+import { CopyMismatchError, copyStore } from '../../src/runtime/copy.js';
+import { createMemoryStore } from '../../src/stores/memory/index.js';
+import { openPostgresStore } from '../../src/stores/postgres/index.js';
+import { openSqliteStore } from '../../src/stores/sqlite/index.js';
+import {
+  POSTGRES_URL,
+  describePostgres,
+  dropSchemas,
+  uniqueSchema,
+} from '../stores/postgres-database.js';
+
+const opened: EventStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+});
+
+const sqlite = (): EventStore => {
+  const store = openSqliteStore({ filename: ':memory:' });
+  opened.push(store);
+  return store;
+};
+
+/** A clock that moves one second per commit, so timestamps tell commits apart. */
+const ticking = (): (() => Date) => {
+  let tick = Date.parse('2021-06-01T00:00:00.000Z');
+  return () => new Date((tick += 1000));
+};
+
+/**
+ * A source with interleaved streams, commits by changeset and by event expectation, several
+ * events per changeset, metadata, and JSON a database may like to normalise.
+ */
+async function filledSource(): Promise<EventStore> {
+  const store = openSqliteStore({ filename: ':memory:', clock: ticking() });
+  opened.push(store);
+  const awkward: JsonObject = { 'z first': 1, a: [1.5, 1e21, null], u: 'héllo 🎉 \u2028' };
+  for (let round = 0; round < 4; round++) {
+    for (const stream of ['order-1', 'order-2', 'customer-9']) {
+      const result = await store.commit({
+        streamId: stream,
+        expectation:
+          round % 2 === 0
+            ? { kind: 'changeset', lastChangesetId: round }
+            : { kind: 'event', lastEventId: round * 2 },
+        events: [
+          { type: 'step', round },
+          { type: 'awkward', ...awkward },
+        ],
+        metadata: round === 0 ? {} : { user: `u${round}`, nested: { deep: [round] } },
+      });
+      expect(result.status).toBe('committed');
+    }
+  }
+  return store;
+}
+
+async function enumeration(store: EventStore): Promise<IndexedChangeset[]> {
+  const all: IndexedChangeset[] = [];
+  for (;;) {
+    const page = await store.readGlobal(all.length, 5);
+    if (page.length === 0) return all;
+    all.push(...page);
+  }
+}
+
+describe('copyStore', () => {
+  it('copies every changeset with its numbers, timestamp, events, metadata and checkpoint', async () => {
+    const source = await filledSource();
+    const target = sqlite();
+    const result = await copyStore(source, target, { pageSize: 5 });
+    expect(result).toEqual({ copied: 12, alreadyThere: 0, position: 12, resumedAt: 0 });
+    const copied = await enumeration(target);
+    expect(copied).toEqual(await enumeration(source));
+    expect(new Set(copied.map((changeset) => changeset.timestamp)).size).toBe(12);
+  });
+
+  it('goes on where an interrupted copy stopped, and does nothing once done', async () => {
+    const source = await filledSource();
+    const target = sqlite();
+    const stop = new AbortController();
+    const interruption = new Error('interrupted');
+    const first = copyStore(source, target, {
+      pageSize: 4,
+      signal: stop.signal,
+      onProgress: ({ copied }) => {
+        if (copied === 7) stop.abort(interruption);
+      },
+    });
+    await expect(first).rejects.toBe(interruption);
+    expect(await enumeration(target)).toHaveLength(7);
+
+    const second = await copyStore(source, target, { pageSize: 4 });
+    expect(second).toEqual({ copied: 5, alreadyThere: 0, position: 12, resumedAt: 7 });
+    expect(await enumeration(target)).toEqual(await enumeration(source));
+
+    const third = await copyStore(source, target);
+    expect(third).toEqual({ copied: 0, alreadyThere: 0, position: 12, resumedAt: 12 });
+  });
+
+  it('checks from the start a target holding the same changesets in another order', async () => {
+    const source = await filledSource();
+    const target = sqlite();
+    // customer-9's changesets first: the target's order differs from the source's.
+    const customer = (await source.readChangesets('customer-9', {})) ?? [];
+    for (const changeset of customer) {
+      await target.commit({
+        streamId: changeset.streamId,
+        expectation: { kind: 'changeset', lastChangesetId: changeset.changesetId - 1 },
+        events: changeset.events,
+        metadata: changeset.metadata,
+        timestamp: changeset.timestamp,
+      });
+    }
+    const result = await copyStore(source, target);
+    expect(result).toEqual({ copied: 8, alreadyThere: 4, position: 12, resumedAt: 0 });
+    // The same changesets, customer-9's at the front: checkpoints aside, nothing differs.
+    const withoutCheckpoints = (changesets: IndexedChangeset[]) =>
+      changesets
+        .map((changeset) => ({ ...changeset, checkpoint: 0 }))
+        .sort((x, y) => x.timestamp.localeCompare(y.timestamp));
+    const copied = await enumeration(target);
+    expect(copied.slice(0, 4).map((changeset) => changeset.streamId)).toEqual(
+      Array(4).fill('customer-9'),
+    );
+    expect(withoutCheckpoints(copied)).toEqual(withoutCheckpoints(await enumeration(source)));
+  });
+
+  it('refuses a target that holds a different changeset, and overwrites nothing', async () => {
+    const source = await filledSource();
+    const target = sqlite();
+    await target.commit({
+      streamId: 'order-2',
+      expectation: NEW_STREAM,
+      events: [{ type: 'not from the source' }],
+      metadata: {},
+    });
+    await expect(copyStore(source, target)).rejects.toThrow(
+      new CopyMismatchError(
+        'The target holds a different changeset 1 of stream "order-2": it is not a copy of the source.',
+      ),
+    );
+    const [kept] = (await target.readChangesets('order-2', {})) ?? [];
+    expect(kept?.events).toEqual([{ type: 'not from the source' }]);
+    // What came before the mismatch in the source's order was copied, and stays.
+    expect((await enumeration(target)).map((c) => c.streamId)).toEqual(['order-2', 'order-1']);
+  });
+
+  it("refuses a target whose stream lacks the source's earlier changesets", async () => {
+    const source = createMemoryStore();
+    opened.push(source);
+    const target = sqlite();
+    for (const streamId of ['a', 'b']) {
+      await source.commit({ streamId, expectation: NEW_STREAM, events: [{ n: 1 }], metadata: {} });
+    }
+    await source.commit({
+      streamId: 'a',
+      expectation: { kind: 'changeset', lastChangesetId: 1 },
+      events: [{ n: 2 }],
+      metadata: {},
+    });
+    // A source whose enumeration starts at a's second changeset, as if the rest were lost.
+    const [second] = await source.readGlobal(2, 1);
+    expect(second?.changesetId).toBe(2);
+    const truncated: EventStore = {
+      ...source,
+      readGlobal: (checkpoint, limit, maxBytes) =>
+        source.readGlobal(checkpoint + 2, limit, maxBytes),
+    };
+    await expect(copyStore(truncated, target)).rejects.toThrow(
+      'The target lacks the changesets before changeset 2 of stream "a"',
+    );
+  });
+});
+
+describePostgres('copyStore into PostgreSQL', () => {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(...schemas));
+
+  it('gives the copies the source checkpoints, and goes on after a stop', async () => {
+    const source = await filledSource();
+    const schema = uniqueSchema('ees_copy');
+    schemas.push(schema);
+    const target = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
+    opened.push(target);
+    const stop = new AbortController();
+    await expect(
+      copyStore(source, target, {
+        signal: stop.signal,
+        onProgress: ({ copied }) => {
+          if (copied === 5) stop.abort(new Error('stop'));
+        },
+      }),
+    ).rejects.toThrow('stop');
+    await target.indexNow();
+    expect(await copyStore(source, target)).toMatchObject({ copied: 7, resumedAt: 5 });
+    await target.indexNow();
+    expect(await enumeration(target)).toEqual(await enumeration(source));
+  });
+});
