@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   uniqueSchema,
 } from '../stores/postgres-database.js';
 import { runEes } from './cli-process.js';
+import { waitFor } from './wait-for.js';
 
 /** `ees copy` as a user runs it: the built command, on real files and a real PostgreSQL. */
 
@@ -67,10 +69,57 @@ describe('ees copy', () => {
       code: 1,
       out: '',
       err:
-        'ees: stopped with 1 changeset copied; the same command goes on from there\n' +
+        'ees: stopped with 1 changeset copied\n' +
         'ees: copy failed: The target holds a different changeset 1 of stream "b": it is not a copy of the source.\n',
     });
   });
+
+  it('stops at Ctrl-C saying how far it came, and a second run goes on from there', async () => {
+    const big = join(dir, 'big.db');
+    const store = openSqliteStore({ filename: big });
+    await Promise.all(
+      Array.from({ length: 3000 }, (_, index) =>
+        store.commit({
+          streamId: `s-${index}`,
+          expectation: NEW_STREAM,
+          events: [{ index }],
+          metadata: {},
+        }),
+      ),
+    );
+    await store.close();
+    const target = join(dir, 'big-copy.db');
+    const run = runEes(['copy', '--from', `sqlite:${big}`, '--to', `sqlite:${target}`]);
+    // Interrupted once the copy is under way: the target's file holds a first changeset.
+    const copiedSoFar = (): number => {
+      const copy = new Database(target, { readonly: true, fileMustExist: true });
+      try {
+        return (copy.prepare('SELECT count(*) AS n FROM changesets').get() as { n: number }).n;
+      } finally {
+        copy.close();
+      }
+    };
+    // A missing file or table throws, which counts as "not yet".
+    await waitFor(() => Promise.resolve().then(() => copiedSoFar() > 0));
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 130, signal: null });
+    const stopped =
+      /^ees: stopped with (\d+) changesets? copied; the same command goes on from there\nees: interrupted\n$/.exec(
+        run.stderr(),
+      );
+    expect(stopped, run.stderr()).not.toBeNull();
+    const copied = Number(stopped?.[1]);
+    expect(copied).toBeGreaterThan(0);
+    expect(copied).toBeLessThan(3000);
+
+    const again = await ees(['copy', '--from', `sqlite:${big}`, '--to', `sqlite:${target}`]);
+    expect(again).toEqual({
+      code: 0,
+      out: `${3000 - copied} changesets copied from sqlite:${big} to sqlite:${target}, going on from checkpoint ${copied}; the source's enumeration ends at checkpoint 3000\n`,
+      // On a slow machine the copy takes long enough for a progress line or two.
+      err: expect.stringMatching(/^(ees: \d+ changesets copied, at checkpoint \d+\n)*$/) as unknown,
+    });
+  }, 60_000);
 
   it('says so when the source holds nothing, exit code 1', async () => {
     const empty = `sqlite:${join(dir, 'empty.db')}`;

@@ -1,17 +1,16 @@
 import { parseArgs } from 'node:util';
 import type { EventStore } from '../../core/index.js';
 import type { CopyProgress } from '../copy.js';
-import { copyStore } from '../copy.js';
+import { CopyMismatchError, copyStore } from '../copy.js';
 import { ConfigError, CopyFailedError, describeError, isStartupError } from '../errors.js';
 import { redactPassword } from '../redact.js';
 import { openStore } from '../stores.js';
 import type { ClientCommand } from './context.js';
 import { integerFlag, positionals } from './context.js';
+import { plural } from './failure.js';
 
 /** Least time between two progress lines, in milliseconds. */
 const PROGRESS_EVERY_MS = 2000;
-
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 const summary = ({ copied, alreadyThere }: CopyProgress): string =>
   `${plural(copied, 'changeset')} copied${alreadyThere > 0 ? `, ${alreadyThere} there already` : ''}`;
@@ -78,7 +77,12 @@ export const copy: ClientCommand = async (context) => {
     );
   } catch (error) {
     if (progress.copied + progress.alreadyThere > 0) {
-      context.report(`stopped with ${summary(progress)}; the same command goes on from there`);
+      // Run again, a copy goes on where it stopped; one refused for a mismatch would only
+      // stop there again.
+      const resumable = !(error instanceof CopyMismatchError);
+      context.report(
+        `stopped with ${summary(progress)}${resumable ? '; the same command goes on from there' : ''}`,
+      );
     }
     if (isStartupError(error)) throw error;
     throw new CopyFailedError(`copy failed: ${describeError(error)}`, { cause: error });

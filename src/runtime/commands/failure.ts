@@ -5,7 +5,9 @@ import { RequestFailedError, describeError, isStartupError } from '../errors.js'
 /** How many forthcoming changesets a conflict report lists before it only counts them. */
 const LISTED_CHANGESETS = 5;
 
-const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** `1 changeset`, `2 changesets`. */
+export const plural = (count: number, noun: string): string =>
+  `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** `2 changesets committed since: #2 (2 events), #3 (1 event)`, shortened when long. */
 function forthcomingSummary(forthcoming: readonly StreamChangeset[]): string {
