@@ -130,6 +130,13 @@ export async function copyStore(
       });
       if (result.status === 'committed') {
         copied++;
+        // The stream's earlier changesets were taken as copied (a resumed copy does not read
+        // them again): that they hold as many events shows here.
+        if (result.changeset.firstEventId !== changeset.firstEventId) {
+          throw new CopyMismatchError(
+            `The target numbered the events of ${describe(changeset)} from ${result.changeset.firstEventId}, the source from ${changeset.firstEventId}: its earlier changesets are not the source's.`,
+          );
+        }
       } else if (result.status === 'ahead') {
         throw new CopyMismatchError(
           `The target lacks the changesets before ${describe(changeset)}: it is not a copy of the source.`,

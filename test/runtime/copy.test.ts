@@ -156,6 +156,33 @@ describe('copyStore', () => {
     expect((await enumeration(target)).map((c) => c.streamId)).toEqual(['order-2', 'order-1']);
   });
 
+  it("notices, resuming, that an earlier changeset of a stream was not the source's", async () => {
+    const source = await filledSource();
+    const target = sqlite();
+    const [first, second] = await source.readGlobal(0, 2);
+    if (first === undefined || second === undefined) throw new Error('no changesets');
+    // The target's first changeset has one event too many; its second is the source's.
+    for (const [changeset, extra] of [
+      [first, [{ type: 'extra' }]],
+      [second, []],
+    ] as const) {
+      await target.commit({
+        streamId: changeset.streamId,
+        expectation: NEW_STREAM,
+        events: [...changeset.events, ...extra],
+        metadata: changeset.metadata,
+        timestamp: changeset.timestamp,
+      });
+    }
+    // The copy resumes after them and meets the first stream again at changeset 2.
+    const copy = copyStore(source, target);
+    await expect(copy).rejects.toThrow(
+      new CopyMismatchError(
+        `The target numbered the events of changeset 2 of stream "${first.streamId}" from 4, the source from 3: its earlier changesets are not the source's.`,
+      ),
+    );
+  });
+
   it("refuses a target whose stream lacks the source's earlier changesets", async () => {
     const source = createMemoryStore();
     opened.push(source);
