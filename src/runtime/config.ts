@@ -76,5 +76,13 @@ export function resolveConfig(
   const flags = parseFlags(argv);
   const entries = SETTINGS.map((s: Setting) => [s.key, resolveSetting(s, env, flags)]);
   // Each entry's value was parsed by its own setting, so the object is a complete Config.
-  return Object.fromEntries(entries) as Config;
+  const config = Object.fromEntries(entries) as Config;
+  // Each subscription holds a connection: with no connection left over, a server full of
+  // subscribers could answer nothing else.
+  if (config.maxConnections <= config.maxSubscribers) {
+    throw new ConfigError(
+      `--max-connections (${config.maxConnections}) must be above --max-subscribers (${config.maxSubscribers}): each subscription holds a connection`,
+    );
+  }
+  return config;
 }

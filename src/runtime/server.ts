@@ -7,6 +7,7 @@ import type { EventStore, UnparsableRequestCode } from '../core/index.js';
 import type { ApiToken } from '../http/index.js';
 import {
   REPORT_INTERVAL_MS,
+  atMostEvery,
   atMostEveryKind,
   createApp,
   reportStoreUnavailable,
@@ -129,7 +130,28 @@ function answerUnparsable(server: Server, maxHeaderBytes: number): void {
   });
 }
 
-function listen(config: Config, fetch: FetchCallback, timeouts: SlowClientTimeouts) {
+/**
+ * Caps the open connections (Node's `maxConnections`): past the cap, a new connection is closed
+ * as soon as it is accepted, before it can send anything, so a flood of clients (slow ones
+ * included) cannot use up the process's file descriptors and the connections already open are
+ * served on. Dropping is reported, at most once every ten seconds.
+ */
+function limitConnections(server: Server, maxConnections: number, log: (line: string) => void) {
+  server.maxConnections = maxConnections;
+  const report = atMostEvery(REPORT_INTERVAL_MS, (_: unknown, skipped: number) => {
+    log(
+      `connection limit reached (--max-connections ${maxConnections}): closing new connections${skipped === 0 ? '' : ` (${skipped} more since the last report)`}`,
+    );
+  });
+  server.on('drop', report);
+}
+
+function listen(
+  config: Config,
+  fetch: FetchCallback,
+  timeouts: SlowClientTimeouts,
+  log: (line: string) => void,
+) {
   return new Promise<{ server: Server; port: number }>((resolveListen, rejectListen) => {
     const server = serve(
       {
@@ -150,6 +172,7 @@ function listen(config: Config, fetch: FetchCallback, timeouts: SlowClientTimeou
       },
     );
     answerUnparsable(server as Server, config.maxHeaderBytes);
+    limitConnections(server as Server, config.maxConnections, log);
     const onError = (error: NodeJS.ErrnoException) => {
       rejectListen(
         new ListenError(
@@ -252,7 +275,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ),
       onStoreUnavailable: reportStoreUnavailable(log),
     });
-    listening = await listen(config, app.fetch, options.slowClientTimeouts ?? SLOW_CLIENT_TIMEOUTS);
+    listening = await listen(
+      config,
+      app.fetch,
+      options.slowClientTimeouts ?? SLOW_CLIENT_TIMEOUTS,
+      log,
+    );
     if (tokens.length === 0 && !isLoopback(config.host)) {
       log(
         `warning: serving ${config.host} without API tokens (--insecure): anyone who can reach it can read and write every stream`,

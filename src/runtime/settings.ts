@@ -27,6 +27,8 @@ export interface Config {
   readonly maxHeaderBytes: number;
   readonly maxUrlBytes: number;
   readonly maxSubscribers: number;
+  /** Most open connections, subscriptions included; more are closed on arrival. */
+  readonly maxConnections: number;
 }
 
 /** A value parser: the typed value, or a reason the text is not acceptable. */
@@ -240,5 +242,15 @@ export const SETTINGS = [
     defaultText: '1000',
     description: 'Most open event-stream subscriptions; more get 503 TOO_MANY_SUBSCRIBERS.',
     parse: integer(1),
+  }),
+  setting({
+    key: 'maxConnections',
+    env: 'EES_MAX_CONNECTIONS',
+    flag: 'max-connections',
+    placeholder: 'count',
+    defaultText: '10000',
+    description:
+      'Most open connections, subscriptions included (so above --max-subscribers); more are closed on arrival.',
+    parse: integer(2),
   }),
 ] as const;

@@ -624,6 +624,64 @@ describe('over a real server', () => {
     expect((await post('12345678', 2)).status).toBe(200);
   });
 
+  it('closes connections past --max-connections on arrival, serves the open ones, and says so once', async () => {
+    const logged: string[] = [];
+    store = createMemoryStore();
+    server = await startServer({
+      config: resolveConfig({}, [
+        '--port',
+        '0',
+        '--max-connections',
+        '3',
+        '--max-subscribers',
+        '1',
+      ]),
+      store,
+      version: '1',
+      log: (line) => logged.push(line),
+      shutdownGraceMs: 1_000,
+    });
+    const { hostname, port } = new URL(server.url);
+    const open = (): Promise<{ socket: ReturnType<typeof connect>; closed: Promise<string> }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          const closed = new Promise<string>((done) => {
+            let text = '';
+            socket.setEncoding('latin1');
+            socket.on('data', (chunk: string) => (text += chunk));
+            socket.on('close', () => {
+              done(text);
+            });
+          });
+          resolve({ socket, closed });
+        });
+        socket.on('error', reject);
+      });
+    const held = [await open(), await open(), await open()];
+    // Two more: the server closes each unread, before it could say anything.
+    for (const extra of [await open(), await open()]) {
+      extra.socket.write('GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect(await extra.closed).toBe('');
+    }
+    // The connections it kept are served.
+    const [first] = held;
+    first?.socket.write('GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(await first?.closed).toMatch(/^HTTP\/1\.1 200 OK/);
+    // One gone, a new connection is taken again (the server counts it closed shortly after).
+    const served = await (async () => {
+      for (let attempt = 1; ; attempt++) {
+        const response = await fetch(`${server.url}/version`).catch(() => undefined);
+        if (response !== undefined || attempt === 100) return response;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    expect(served?.status).toBe(200);
+    for (const { socket } of held) socket.destroy();
+    expect(logged).toEqual([
+      'connection limit reached (--max-connections 3): closing new connections',
+    ]);
+  });
+
   describe('concurrent subscribers', () => {
     const subscribe = (url: string, path = '/changesets') =>
       fetch(`${url}${path}`, { headers: SSE });

@@ -20,6 +20,7 @@ const DEFAULTS = {
   maxHeaderBytes: 16_384,
   maxUrlBytes: 8192,
   maxSubscribers: 1000,
+  maxConnections: 10_000,
 };
 
 /** The ConfigError `resolveConfig` throws, for assertions on its message. */
@@ -58,6 +59,7 @@ describe('resolveConfig', () => {
           EES_MAX_HEADER_BYTES: '4096',
           EES_MAX_URL_BYTES: '2048',
           EES_MAX_SUBSCRIBERS: '3',
+          EES_MAX_CONNECTIONS: '500',
         },
         [],
       ),
@@ -81,6 +83,7 @@ describe('resolveConfig', () => {
       maxHeaderBytes: 4096,
       maxUrlBytes: 2048,
       maxSubscribers: 3,
+      maxConnections: 500,
     });
   });
 
@@ -111,6 +114,7 @@ describe('resolveConfig', () => {
         '--max-url-bytes=1024',
         '--max-subscribers',
         '7',
+        '--max-connections=8',
       ]),
     ).toEqual({
       port: 0,
@@ -129,7 +133,21 @@ describe('resolveConfig', () => {
       maxHeaderBytes: 8192,
       maxUrlBytes: 1024,
       maxSubscribers: 7,
+      maxConnections: 8,
     });
+  });
+
+  it('refuses --max-connections not above --max-subscribers: each subscription holds one', () => {
+    expect(() => resolveConfig({ EES_MAX_SUBSCRIBERS: '50' }, ['--max-connections', '50'])).toThrow(
+      new ConfigError(
+        '--max-connections (50) must be above --max-subscribers (50): each subscription holds a connection',
+      ),
+    );
+    expect(resolveConfig({ EES_MAX_SUBSCRIBERS: '50' }, ['--max-connections', '51'])).toMatchObject(
+      {
+        maxConnections: 51,
+      },
+    );
   });
 
   it('lets flags override the environment, without judging the overridden value', () => {
