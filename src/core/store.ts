@@ -89,10 +89,17 @@ export type CommitResult =
 export interface StoreCapabilities {
   /**
    * `true` when a changeset has its checkpoint as soon as the commit is acknowledged (SQLite,
-   * PostgreSQL); `false` when an indexer assigns it afterwards (DynamoDB Streams), so the
-   * global enumeration trails the commit.
+   * memory); `false` when an indexer assigns it afterwards (PostgreSQL, DynamoDB Streams), so
+   * the global enumeration trails the commit.
    */
   readonly checkpointsAtCommit: boolean;
+  /**
+   * `true` when commits made concurrently on this store object, without waiting for one
+   * another, take their checkpoints in the order of its `commit` calls, each seeing the ones
+   * called before it, as if made one by one (SQLite's group commit, memory). `copyStore` then keeps many commits in
+   * flight and still gives the copies the source's order.
+   */
+  readonly checkpointsInCallOrder: boolean;
   /** Whether several processes may serve one store at once (PostgreSQL, DynamoDB). */
   readonly sharedAcrossProcesses: boolean;
 }

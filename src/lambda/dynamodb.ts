@@ -11,6 +11,7 @@ import { deferredStore } from './deferred-store.js';
 const DYNAMODB_CAPABILITIES: StoreCapabilities = {
   checkpointsAtCommit: false,
   sharedAcrossProcesses: true,
+  checkpointsInCallOrder: false,
 };
 
 /**

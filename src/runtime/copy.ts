@@ -1,4 +1,10 @@
-import type { Changeset, Checkpoint, EventStore, IndexedChangeset } from '../core/index.js';
+import type {
+  Changeset,
+  Checkpoint,
+  CommitResult,
+  EventStore,
+  IndexedChangeset,
+} from '../core/index.js';
 
 /** How far a copy has come. */
 export interface CopyProgress {
@@ -15,7 +21,10 @@ export interface CopyOptions {
   readonly pageSize?: number;
   /** Bytes of events and metadata read from the source at a time, at most about. Default 4 MiB. */
   readonly maxPageBytes?: number;
-  /** Stops the copy between two changesets, throwing the signal's reason. */
+  /**
+   * Stops the copy: no further changeset is read or committed, the commits in flight finish
+   * and are counted, and then the signal's reason is thrown.
+   */
   readonly signal?: AbortSignal;
   /** Told after each changeset. */
   readonly onProgress?: (progress: CopyProgress) => void;
@@ -32,6 +41,9 @@ export class CopyMismatchError extends Error {
 }
 
 const DEFAULTS = { pageSize: 1000, maxPageBytes: 4 * 1024 * 1024 } as const;
+
+/** Commits kept in flight into a target that orders them as called. */
+const COMMITS_IN_FLIGHT = 256;
 
 /** Whether two stored changesets are the same one, checkpoints aside. */
 const sameChangeset = (a: Changeset, b: Changeset): boolean =>
@@ -75,16 +87,21 @@ async function enumerationEnd(store: EventStore): Promise<Checkpoint> {
 /**
  * Where to start: at 0 for an empty target; where an earlier copy stopped when the target's
  * last changeset is the source's at the same checkpoint (as copying in order into an empty
- * store leaves it); otherwise at 0 again, every changeset already there being checked.
+ * store leaves it); otherwise at 0 again, `checking` every changeset already there.
  */
-async function resumePoint(source: EventStore, target: EventStore): Promise<Checkpoint> {
+async function resumePoint(
+  source: EventStore,
+  target: EventStore,
+): Promise<{ readonly from: Checkpoint; readonly checking: boolean }> {
   const end = await enumerationEnd(target);
-  if (end === 0) return 0;
+  if (end === 0) return { from: 0, checking: false };
   const [theirs, ours] = await Promise.all([
     changesetAt(source, end - 1),
     changesetAt(target, end - 1),
   ]);
-  return theirs !== undefined && ours !== undefined && sameChangeset(theirs, ours) ? end : 0;
+  return theirs !== undefined && ours !== undefined && sameChangeset(theirs, ours)
+    ? { from: end, checking: false }
+    : { from: 0, checking: true };
 }
 
 /**
@@ -108,51 +125,87 @@ export async function copyStore(
   const pageSize = options.pageSize ?? DEFAULTS.pageSize;
   const maxPageBytes = options.maxPageBytes ?? DEFAULTS.maxPageBytes;
   const { signal } = options;
-  const resumedAt = await resumePoint(source, target);
+  const { from: resumedAt, checking } = await resumePoint(source, target);
+  // A target that orders concurrent commits as called takes many at once, in the source's
+  // order still. One by one otherwise, and while checking a target that holds changesets of
+  // its own: a commit refused there must stop the copy before the stream's next one goes in.
+  const window = target.capabilities.checkpointsInCallOrder && !checking ? COMMITS_IN_FLIGHT : 1;
   let position = resumedAt;
   let copied = 0;
   let alreadyThere = 0;
+  const inFlight: {
+    readonly changeset: IndexedChangeset;
+    readonly result: Promise<CommitResult>;
+  }[] = [];
 
-  for (;;) {
-    signal?.throwIfAborted();
-    const page = await source.readGlobal(position, pageSize, maxPageBytes);
-    if (page.length === 0) break;
-    for (const changeset of page) {
-      signal?.throwIfAborted();
-      const result = await target.commit({
-        streamId: changeset.streamId,
-        expectation: { kind: 'changeset', lastChangesetId: changeset.changesetId - 1 },
-        events: changeset.events,
-        metadata: changeset.metadata,
-        timestamp: changeset.timestamp,
-        // A conflict's first changeset is all the comparison needs.
-        maxForthcomingBytes: 1,
-      });
-      if (result.status === 'committed') {
-        copied++;
-        // The stream's earlier changesets were taken as copied (a resumed copy does not read
-        // them again): that they hold as many events shows here.
-        if (result.changeset.firstEventId !== changeset.firstEventId) {
-          throw new CopyMismatchError(
-            `The target numbered the events of ${describe(changeset)} from ${result.changeset.firstEventId}, the source from ${changeset.firstEventId}: its earlier changesets are not the source's.`,
-          );
-        }
-      } else if (result.status === 'ahead') {
+  /** Checks the outcome of the oldest commit in flight. */
+  const settleOldest = async (): Promise<void> => {
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    const { changeset } = oldest;
+    const result = await oldest.result;
+    if (result.status === 'committed') {
+      copied++;
+      // The stream's earlier changesets were taken as copied (a resumed copy does not read
+      // them again): that they hold as many events shows here.
+      if (result.changeset.firstEventId !== changeset.firstEventId) {
         throw new CopyMismatchError(
-          `The target lacks the changesets before ${describe(changeset)}: it is not a copy of the source.`,
+          `The target numbered the events of ${describe(changeset)} from ${result.changeset.firstEventId}, the source from ${changeset.firstEventId}: its earlier changesets are not the source's.`,
         );
-      } else {
-        const there = result.forthcoming[0];
-        if (there === undefined || !sameChangeset(there, changeset)) {
-          throw new CopyMismatchError(
-            `The target holds a different ${describe(changeset)}: it is not a copy of the source.`,
-          );
-        }
-        alreadyThere++;
       }
-      position = changeset.checkpoint + 1;
-      options.onProgress?.({ copied, alreadyThere, position });
+    } else if (result.status === 'ahead') {
+      throw new CopyMismatchError(
+        `The target lacks the changesets before ${describe(changeset)}: it is not a copy of the source.`,
+      );
+    } else {
+      const there = result.forthcoming[0];
+      if (there === undefined || !sameChangeset(there, changeset)) {
+        throw new CopyMismatchError(
+          `The target holds a different ${describe(changeset)}: it is not a copy of the source.`,
+        );
+      }
+      alreadyThere++;
+    }
+    position = changeset.checkpoint + 1;
+    options.onProgress?.({ copied, alreadyThere, position });
+  };
+
+  // The first failure stops the reading and the calling; the commits already in flight are
+  // still waited for and counted (each may have gone in), and then the failure is thrown.
+  let failure: { readonly error: unknown } | undefined;
+  const stopped = (): boolean => signal?.aborted === true;
+  try {
+    read: for (let next = position; ;) {
+      if (stopped()) break;
+      const page = await source.readGlobal(next, pageSize, maxPageBytes);
+      if (page.length === 0) break;
+      for (const changeset of page) {
+        if (stopped()) break read;
+        const result = target.commit({
+          streamId: changeset.streamId,
+          expectation: { kind: 'changeset', lastChangesetId: changeset.changesetId - 1 },
+          events: changeset.events,
+          metadata: changeset.metadata,
+          timestamp: changeset.timestamp,
+          // A conflict's first changeset is all the comparison needs.
+          maxForthcomingBytes: 1,
+        });
+        inFlight.push({ changeset, result });
+        if (inFlight.length >= window) await settleOldest();
+        next = changeset.checkpoint + 1;
+      }
+    }
+  } catch (error) {
+    failure = { error };
+  }
+  while (inFlight.length > 0) {
+    try {
+      await settleOldest();
+    } catch (error) {
+      failure ??= { error };
     }
   }
+  if (failure === undefined && stopped()) failure = { error: signal?.reason };
+  if (failure !== undefined) throw failure.error;
   return { copied, alreadyThere, position, resumedAt };
 }

@@ -103,6 +103,32 @@ export function testGlobalEnumeration({ test }: SuiteContext): void {
       }
     });
 
+    test('concurrent commits keep call order when the store says they do', async (sut) => {
+      const { store } = sut;
+      // Called one after another without waiting: streams interleaved, a stream's next
+      // changeset called while its previous one is still in flight.
+      const calls = Array.from({ length: 24 }, (_, index) => ({
+        streamId: `ordered-${index % 5}`,
+        changesetId: Math.floor(index / 5) + 1,
+      }));
+      const results = await Promise.all(
+        calls.map(({ streamId, changesetId }) =>
+          store.commit({
+            streamId,
+            expectation: afterChangeset(changesetId - 1),
+            events: [{ streamId, changesetId }],
+            metadata: {},
+          }),
+        ),
+      );
+      if (!store.capabilities.checkpointsInCallOrder) return;
+      expect(results.map((result) => result.status)).toEqual(calls.map(() => 'committed'));
+      const enumeration = await readEnumeration(sut);
+      expect(enumeration.map(({ streamId, changesetId }) => ({ streamId, changesetId }))).toEqual(
+        calls,
+      );
+    });
+
     test('a checkpoint past the end reads nothing', async (sut) => {
       await interleave(sut);
       await sut.settle?.();

@@ -24,7 +24,11 @@ function storeAnswering(result: CommitResult): { store: EventStore; requests: Co
   const requests: CommitRequest[] = [];
   const unused = () => Promise.reject(new Error('not used by commitChangeset'));
   const store: EventStore = {
-    capabilities: { checkpointsAtCommit: true, sharedAcrossProcesses: false },
+    capabilities: {
+      checkpointsAtCommit: true,
+      sharedAcrossProcesses: false,
+      checkpointsInCallOrder: true,
+    },
     commit: (request) => {
       requests.push(request);
       return Promise.resolve(result);

@@ -3,7 +3,11 @@ import { NEW_STREAM } from '../../src/core/index.js';
 import { deferredStore, lazily } from '../../src/lambda/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 
-const capabilities = { checkpointsAtCommit: false, sharedAcrossProcesses: true };
+const capabilities = {
+  checkpointsAtCommit: false,
+  sharedAcrossProcesses: true,
+  checkpointsInCallOrder: false,
+};
 
 describe('deferred opening', () => {
   it('opens once, shares the result, and tries again after a failure', async () => {

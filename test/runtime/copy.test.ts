@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventStore, IndexedChangeset, JsonObject } from '../../src/core/index.js';
 import { NEW_STREAM } from '../../src/core/index.js';
+import type { CopyProgress } from '../../src/runtime/copy.js';
 import { CopyMismatchError, copyStore } from '../../src/runtime/copy.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { openPostgresStore } from '../../src/stores/postgres/index.js';
@@ -72,6 +73,12 @@ async function enumeration(store: EventStore): Promise<IndexedChangeset[]> {
   }
 }
 
+/** The store as one that orders concurrent commits as they come, which copies one by one. */
+const oneByOne = (store: EventStore): EventStore => ({
+  ...store,
+  capabilities: { ...store.capabilities, checkpointsInCallOrder: false },
+});
+
 /** The changesets in commit order (timestamps tick), checkpoints left out: for another order. */
 const withoutCheckpoints = (changesets: IndexedChangeset[]) =>
   changesets
@@ -91,7 +98,8 @@ describe('copyStore', () => {
 
   it('goes on where an interrupted copy stopped, and does nothing once done', async () => {
     const source = await filledSource();
-    const target = sqlite();
+    // A target that takes commits one by one, so the interruption falls between two of them.
+    const target = oneByOne(sqlite());
     const stop = new AbortController();
     const interruption = new Error('interrupted');
     const first = copyStore(source, target, {
@@ -152,35 +160,35 @@ describe('copyStore', () => {
     );
     const [kept] = (await target.readChangesets('order-2', {})) ?? [];
     expect(kept?.events).toEqual([{ type: 'not from the source' }]);
-    // What came before the mismatch in the source's order was copied, and stays.
+    // A target with changesets of its own is checked one commit at a time: what came before
+    // the mismatch in the source's order was copied, and nothing after it.
     expect((await enumeration(target)).map((c) => c.streamId)).toEqual(['order-2', 'order-1']);
   });
 
-  it("notices, resuming, that an earlier changeset of a stream was not the source's", async () => {
+  it('counts every commit in flight when one of them fails', async () => {
     const source = await filledSource();
     const target = sqlite();
+    // A target whose last changeset is the source's, so the copy resumes after it with
+    // commits in flight; but its first changeset, order-1's, has an event too many.
     const [first, second] = await source.readGlobal(0, 2);
     if (first === undefined || second === undefined) throw new Error('no changesets');
-    // The target's first changeset has one event too many; its second is the source's.
-    for (const [changeset, extra] of [
-      [first, [{ type: 'extra' }]],
-      [second, []],
-    ] as const) {
-      await target.commit({
-        streamId: changeset.streamId,
-        expectation: NEW_STREAM,
-        events: [...changeset.events, ...extra],
-        metadata: changeset.metadata,
-        timestamp: changeset.timestamp,
-      });
-    }
-    // The copy resumes after them and meets the first stream again at changeset 2.
-    const copy = copyStore(source, target);
-    await expect(copy).rejects.toThrow(
+    await target.commit({ ...first, events: [...first.events, {}], expectation: NEW_STREAM });
+    await target.commit({ ...second, expectation: NEW_STREAM });
+    let last: CopyProgress | undefined;
+    await expect(
+      copyStore(source, target, {
+        onProgress: (progress) => {
+          last = progress;
+        },
+      }),
+    ).rejects.toThrow(
       new CopyMismatchError(
-        `The target numbered the events of changeset 2 of stream "${first.streamId}" from 4, the source from 3: its earlier changesets are not the source's.`,
+        `The target numbered the events of changeset 2 of stream "order-1" from 4, the source from 3: its earlier changesets are not the source's.`,
       ),
     );
+    // Every commit in flight was waited for and counted: all ten went in.
+    expect(last).toEqual({ copied: 10, alreadyThere: 0, position: 12 });
+    expect(await enumeration(target)).toHaveLength(12);
   });
 
   it("refuses a target whose stream lacks the source's earlier changesets", async () => {

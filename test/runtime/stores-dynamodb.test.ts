@@ -114,6 +114,7 @@ describe.skipIf(endpoint === undefined)(suiteTitle('openStore on DynamoDB Local'
       expect(store.capabilities).toEqual({
         checkpointsAtCommit: false,
         sharedAcrossProcesses: true,
+        checkpointsInCallOrder: false,
       });
       const result = await store.commit({
         streamId: 's',

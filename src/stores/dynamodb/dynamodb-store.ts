@@ -65,6 +65,7 @@ export interface DynamoDbStore extends EventStore {
 export const DYNAMODB_CAPABILITIES: StoreCapabilities = {
   checkpointsAtCommit: false,
   sharedAcrossProcesses: true,
+  checkpointsInCallOrder: false,
 };
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;

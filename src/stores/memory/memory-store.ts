@@ -51,7 +51,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
 
   // Everything below runs synchronously between awaits, which makes each commit atomic.
   return {
-    capabilities: { checkpointsAtCommit: true, sharedAcrossProcesses: false },
+    capabilities: {
+      checkpointsAtCommit: true,
+      sharedAcrossProcesses: false,
+      checkpointsInCallOrder: true,
+    },
 
     commit(request: CommitRequest): Promise<CommitResult> {
       const existing = streams.get(request.streamId);

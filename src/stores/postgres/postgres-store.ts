@@ -88,7 +88,12 @@ export interface PostgresStore extends EventStore {
  * Checkpoints are assigned by the indexer after the commit, so the global enumeration trails
  * commits slightly; many instances may serve one database.
  */
-const CAPABILITIES: StoreCapabilities = { checkpointsAtCommit: false, sharedAcrossProcesses: true };
+const CAPABILITIES: StoreCapabilities = {
+  checkpointsAtCommit: false,
+  sharedAcrossProcesses: true,
+  // Concurrent commits share statements, sorted by stream, and two statements run at once.
+  checkpointsInCallOrder: false,
+};
 
 const DEFAULTS = {
   schema: 'ees',

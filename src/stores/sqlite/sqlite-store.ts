@@ -48,7 +48,12 @@ export interface SqliteStoreOptions {
 /** Pause between attempts of a batch that SQLite refused for a lock at once. */
 const BUSY_RETRY_EVERY_MS = 20;
 
-const CAPABILITIES: StoreCapabilities = { checkpointsAtCommit: true, sharedAcrossProcesses: false };
+const CAPABILITIES: StoreCapabilities = {
+  checkpointsAtCommit: true,
+  sharedAcrossProcesses: false,
+  // Group commit writes the waiting commits in the order they came, one after another.
+  checkpointsInCallOrder: true,
+};
 
 /**
  * Runs synchronous driver work behind the async port: a thrown error becomes a rejection (so
