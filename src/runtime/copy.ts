@@ -105,10 +105,12 @@ async function resumePoint(
 }
 
 /**
- * Copies every changeset of `source` into `target`, in the source's global order, one commit
- * at a time: each keeps its stream, changeset number, event ids, timestamp, events and
- * metadata, and, in a target that assigns checkpoints in commit order (SQLite, PostgreSQL) and
- * started empty, its checkpoint too, so projections' saved positions stay valid.
+ * Copies every changeset of `source` into `target`, in the source's global order: each keeps
+ * its stream, changeset number, event ids, timestamp, events and metadata, and, in a target
+ * that assigns checkpoints in commit order (SQLite, PostgreSQL) and started empty, its
+ * checkpoint too, so projections' saved positions stay valid. Commits go one at a time, or up
+ * to `COMMITS_IN_FLIGHT` at once into a target whose capabilities say it numbers them as
+ * called.
  *
  * Each commit expects the changeset before it in its stream, so a copy never overwrites: a
  * changeset the target has already, identical, is counted and passed over (a copy that was
