@@ -96,8 +96,8 @@ export interface StoreCapabilities {
   /**
    * `true` when commits made concurrently on this store object, without waiting for one
    * another, take their checkpoints in the order of its `commit` calls, each seeing the ones
-   * called before it, as if made one by one (SQLite's group commit, memory). `copyStore` then keeps many commits in
-   * flight and still gives the copies the source's order.
+   * called before it, as if made one by one (SQLite's group commit, memory). `copyStore` then
+   * keeps many commits in flight and still gives the copies the source's order.
    */
   readonly checkpointsInCallOrder: boolean;
   /** Whether several processes may serve one store at once (PostgreSQL, DynamoDB). */

@@ -43,16 +43,19 @@ export const CONNECTION_OPTIONS = {
   json: { type: 'boolean' },
 } as const satisfies FlagSpecs;
 
-/** Parses a command's arguments; any problem is a usage error (exit code 2). */
-export function parseCommandLine<const F extends FlagSpecs>(
+/**
+ * Parses a command's arguments against exactly `flags`; any problem is a usage error (exit
+ * code 2).
+ */
+export function parseFlags<const F extends FlagSpecs>(
   command: string,
   args: readonly string[],
   flags: F,
-): { values: FlagValues<typeof CONNECTION_OPTIONS & F>; positionals: string[] } {
+): { values: FlagValues<F>; positionals: string[] } {
   try {
     const { values, positionals: rest } = parseArgs({
       args: [...args],
-      options: { ...CONNECTION_OPTIONS, ...flags },
+      options: flags,
       strict: true,
       allowPositionals: true,
     });
@@ -64,6 +67,14 @@ export function parseCommandLine<const F extends FlagSpecs>(
     });
   }
 }
+
+/** A client command's arguments: its own flags and those that reach the server. */
+export const parseCommandLine = <const F extends FlagSpecs>(
+  command: string,
+  args: readonly string[],
+  flags: F,
+): { values: FlagValues<typeof CONNECTION_OPTIONS & F>; positionals: string[] } =>
+  parseFlags(command, args, { ...CONNECTION_OPTIONS, ...flags });
 
 /** An empty variable counts as unset, as in the `VAR= command` idiom. */
 const fromEnv = (env: CommandContext['env'], name: string): string | undefined =>

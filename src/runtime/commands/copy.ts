@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { EventStore } from '../../core/index.js';
 import type { CopyProgress } from '../copy.js';
 import { CopyMismatchError, copyStore } from '../copy.js';
@@ -6,7 +5,7 @@ import { ConfigError, CopyFailedError, describeError, isStartupError } from '../
 import { redactPassword } from '../redact.js';
 import { openStore } from '../stores.js';
 import type { ClientCommand } from './context.js';
-import { integerFlag, positionals } from './context.js';
+import { integerFlag, parseFlags, positionals } from './context.js';
 import { plural } from './failure.js';
 
 /** Least time between two progress lines, in milliseconds. */
@@ -22,22 +21,11 @@ const summary = ({ copied, alreadyThere }: CopyProgress): string =>
  * how far it came; run again, it goes on from there.
  */
 export const copy: ClientCommand = async (context) => {
-  let values: { from?: string; to?: string; 'page-size'?: string };
-  let rest: string[];
-  try {
-    ({ values, positionals: rest } = parseArgs({
-      args: [...context.args],
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'page-size': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new ConfigError(`copy: ${describeError(error)}; see "ees --help"`, { cause: error });
-  }
+  const { values, positionals: rest } = parseFlags('copy', context.args, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'page-size': { type: 'string' },
+  });
   positionals('copy', rest, []);
   const { from, to } = values;
   if (from === undefined || to === undefined) {
