@@ -15,10 +15,15 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export const timingSafeTokenEquals: TokenEquals = (presented, configured) =>
   timingSafeEqual(sha256(presented), sha256(configured));
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+/**
+ * The IPv6 loopback addresses. IPv4's, 127.0.0.0/8, are told by their first byte: `isIPv4`
+ * takes only dotted decimal without leading zeros, so a `127.` prefix is exact, and much cheaper
+ * than `BlockList.check`, which builds a `SocketAddress` per call (2.6% of a server's time
+ * under commit load, since every request's `Host` goes through `isLoopbackName`).
+ */
+const LOOPBACK_IPV6 = new BlockList();
+LOOPBACK_IPV6.addAddress('::1', 'ipv6');
+LOOPBACK_IPV6.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
 /**
  * Whether a listen address is reachable from this machine only: 127.0.0.0/8, ::1 (also
@@ -27,8 +32,8 @@ LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 export function isLoopback(host: string): boolean {
   const address = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (address.toLowerCase() === 'localhost') return true;
-  if (isIPv4(address)) return LOOPBACK.check(address, 'ipv4');
-  if (isIPv6(address)) return LOOPBACK.check(address, 'ipv6');
+  if (isIPv4(address)) return address.startsWith('127.');
+  if (isIPv6(address)) return LOOPBACK_IPV6.check(address, 'ipv6');
   return false;
 }
 
