@@ -8,7 +8,17 @@ import { ConfigError, StoreOpenError, describeError } from './errors.js';
  * Opens the store a URL names, given the part of the URL after the scheme. Throws a
  * `ConfigError` for a location it cannot make sense of, anything else when opening fails.
  */
-type StoreOpener = (location: string, url: string) => Promise<EventStore>;
+type StoreOpener = (location: string, url: string, options: OpenOptions) => Promise<EventStore>;
+
+export interface OpenOptions {
+  /**
+   * Open only a store that is there already: no SQLite file, PostgreSQL schema or DynamoDB table
+   * is created (`create=true` in the URL notwithstanding), and a missing one fails the opening.
+   * For a store that is only to be read, where a misspelt name would otherwise be made into a
+   * new, empty store. Default `false`.
+   */
+  readonly existing?: boolean;
+}
 
 const SQLITE_IN_MEMORY = ':memory:';
 
@@ -37,12 +47,21 @@ function prepareDirectory(file: string, url: string): void {
   }
 }
 
-async function openSqlite(location: string, url: string): Promise<EventStore> {
+async function openSqlite(
+  location: string,
+  url: string,
+  { existing = false }: OpenOptions,
+): Promise<EventStore> {
   if (location === '')
     throw new ConfigError(`invalid database URL "${url}": no file name after "sqlite:"`);
   // The path as the operator wrote it, resolved once: `a/../b` is `b`, whether or not `a` exists.
   const filename = location === SQLITE_IN_MEMORY ? location : resolve(location);
-  if (filename !== SQLITE_IN_MEMORY) prepareDirectory(filename, url);
+  if (filename !== SQLITE_IN_MEMORY) {
+    if (existing && !existsSync(filename)) {
+      throw new StoreOpenError(`cannot open database URL "${url}": no file "${filename}"`);
+    }
+    prepareDirectory(filename, url);
+  }
   // Loaded on demand: a store's driver is only required when that store is used.
   const { openSqliteStore } = await import('../stores/sqlite/index.js');
   return openSqliteStore({ filename });
@@ -60,7 +79,11 @@ async function openMemory(location: string, url: string): Promise<EventStore> {
  * parameters are taken out, the rest of the URL goes to node-postgres as is. Messages name the
  * URL without its password.
  */
-async function openPostgres(_location: string, url: string): Promise<EventStore> {
+async function openPostgres(
+  _location: string,
+  url: string,
+  { existing = false }: OpenOptions,
+): Promise<EventStore> {
   const { openPostgresStore, postgresOptionsFromUrl } = await import('../stores/postgres/index.js');
   let options;
   try {
@@ -72,7 +95,7 @@ async function openPostgres(_location: string, url: string): Promise<EventStore>
     );
   }
   try {
-    return await openPostgresStore(options);
+    return await openPostgresStore({ ...options, create: !existing });
   } catch (error) {
     throw new StoreOpenError(
       `cannot open database URL "${redactPassword(url)}": ${describeError(error)}`,
@@ -86,7 +109,11 @@ async function openPostgres(_location: string, url: string): Promise<EventStore>
  * from the standard AWS environment. The server indexes the table's stream itself (a
  * background poller), so commit, enumeration and statistics work end to end without Lambda.
  */
-async function openDynamoDb(_location: string, url: string): Promise<EventStore> {
+async function openDynamoDb(
+  _location: string,
+  url: string,
+  { existing = false }: OpenOptions,
+): Promise<EventStore> {
   const { dynamoDbOptionsFromUrl, openDynamoDbStore } = await import('../stores/dynamodb/index.js');
   let options;
   try {
@@ -103,7 +130,7 @@ async function openDynamoDb(_location: string, url: string): Promise<EventStore>
     tableName: options.tableName,
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    create: options.create,
+    create: options.create && !existing,
     poller: { enabled: true },
   });
 }
@@ -134,12 +161,15 @@ const SCHEME = /^([a-z][a-z0-9+.-]*:)(.*)$/is;
  * - `dynamodb://<table>?region=<r>&endpoint=<url>&create=true`: DynamoDB (all parameters
  *   optional; credentials from the AWS environment); the server runs the stream indexer.
  *
+ * With `existing`, a store that is not there yet (file, schema, table) is an error rather than
+ * created.
+ *
  * @throws ConfigError for a malformed URL or an unknown scheme (exit code 2), StoreOpenError
  * when the store cannot be opened (exit code 1). Both carry a one-line message naming the URL.
  * @example
  * const store = await openStore('sqlite:./data/ees.db');
  */
-export async function openStore(url: string): Promise<EventStore> {
+export async function openStore(url: string, options: OpenOptions = {}): Promise<EventStore> {
   const match = SCHEME.exec(url);
   const scheme = match?.[1]?.toLowerCase();
   if (match === null || scheme === undefined) {
@@ -154,7 +184,7 @@ export async function openStore(url: string): Promise<EventStore> {
     );
   }
   try {
-    return await opener(match[2] ?? '', url);
+    return await opener(match[2] ?? '', url, options);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof StoreOpenError) throw error;
     throw new StoreOpenError(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import {
   describePostgres,
   dropSchemas,
   uniqueSchema,
+  withAdmin,
 } from '../stores/postgres-database.js';
 import { runEes } from './cli-process.js';
 import { waitFor } from './wait-for.js';
@@ -122,6 +124,7 @@ describe('ees copy', () => {
   }, 60_000);
 
   it('says so when the source holds nothing, exit code 1', async () => {
+    await openSqliteStore({ filename: join(dir, 'empty.db') }).close();
     const empty = `sqlite:${join(dir, 'empty.db')}`;
     const result = await ees(['copy', '--from', empty, '--to', `sqlite:${join(dir, 'x.db')}`]);
     expect(result).toEqual({
@@ -129,6 +132,23 @@ describe('ees copy', () => {
       out: '',
       err: `ees: the source ${empty} holds no changesets: nothing to copy (is --from right?)\n`,
     });
+  });
+
+  it('refuses a source file that does not exist, and does not make one, exit code 1', async () => {
+    const missing = join(dir, 'missing.db');
+    const result = await ees([
+      'copy',
+      '--from',
+      `sqlite:${missing}`,
+      '--to',
+      `sqlite:${join(dir, 'y.db')}`,
+    ]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err: `ees: cannot open database URL "sqlite:${missing}": no file "${missing}"\n`,
+    });
+    expect(existsSync(missing)).toBe(false);
   });
 
   it.each([
@@ -158,5 +178,18 @@ describePostgres('ees copy into PostgreSQL', () => {
       out: `3 changesets copied from ${source} to ${shown}; the source's enumeration ends at checkpoint 3\n`,
       err: '',
     });
+  });
+
+  it('refuses a source schema that does not exist, and does not make one', async () => {
+    const missing = uniqueSchema('ees_copy_missing');
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set('schema', missing);
+    const result = await ees(['copy', '--from', url.href, '--to', `sqlite:${join(dir, 'z.db')}`]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`The schema "${missing}" does not exist.`);
+    const found = await withAdmin((client) =>
+      client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [missing]),
+    );
+    expect(found.rowCount).toBe(0);
   });
 });

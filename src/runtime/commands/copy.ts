@@ -38,7 +38,7 @@ export const copy: ClientCommand = async (context) => {
   const stores: EventStore[] = [];
   let progress: CopyProgress = { copied: 0, alreadyThere: 0, position: 0 };
   try {
-    const source = await openStore(from);
+    const source = await openStore(from, { existing: true });
     stores.push(source);
     const target = await openStore(to);
     stores.push(target);

@@ -16,9 +16,15 @@ const createSchemaMigrations = ({ quoted: s }: SchemaName): string => `
  * checks the CREATE privilege on the database before it checks existence: on a managed
  * database where an administrator created the schema for a less privileged user, it would fail.
  */
-async function ensureSchema(client: PoolClient, schema: SchemaName): Promise<void> {
+async function ensureSchema(
+  client: PoolClient,
+  schema: SchemaName,
+  create: boolean,
+): Promise<void> {
   const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema.name]);
-  if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${schema.quoted}`);
+  if (found.rowCount !== 0) return;
+  if (!create) throw new Error(`The schema "${schema.name}" does not exist.`);
+  await client.query(`CREATE SCHEMA ${schema.quoted}`);
 }
 
 /**
@@ -33,17 +39,18 @@ async function ensureSchema(client: PoolClient, schema: SchemaName): Promise<voi
  * wait, and the second instance would try to create what the first already had.)
  *
  * Refuses a schema that a newer release has migrated further than this one knows: it may not
- * mean what this code expects.
+ * mean what this code expects; and, without `create`, a schema that does not exist.
  */
 export async function migrate(
   pool: Pool,
   schema: SchemaName,
   migrations: readonly Migration[],
+  { create = true }: { readonly create?: boolean } = {},
 ): Promise<void> {
   const latest = migrations.at(-1)?.version ?? 0;
   await withTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock(${lockArguments(migrationLock(schema))})`);
-    await ensureSchema(client, schema);
+    await ensureSchema(client, schema, create);
     await client.query(createSchemaMigrations(schema));
     const applied = await client.query<{ version: number }>(
       `SELECT version FROM ${schema.quoted}.schema_migrations ORDER BY version`,

@@ -27,6 +27,12 @@ export interface PostgresStoreOptions {
    * below it.
    */
   readonly poolSize?: number;
+  /**
+   * Whether to create the schema when it does not exist. Default `true`. With `false` a missing
+   * schema fails the opening, as when the store is only to be read (`ees copy --from`), where a
+   * misspelt schema name must not leave an empty schema behind.
+   */
+  readonly create?: boolean;
   /** The commit clock; tests pin it. Defaults to the system clock. */
   readonly clock?: () => Date;
   readonly indexer?: {
@@ -166,7 +172,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   await verifyConnection(pool, options.connectionString);
   try {
-    await migrate(pool, schema, MIGRATIONS);
+    await migrate(pool, schema, MIGRATIONS, { create: options.create ?? true });
   } catch (error) {
     await pool.end();
     throw new Error(
