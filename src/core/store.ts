@@ -169,6 +169,18 @@ export interface EventStore {
     maxBytes?: number,
   ): Promise<IndexedChangesetText[]>;
 
+  /**
+   * Appends these changesets as they are given (changeset numbers, event ids, timestamps,
+   * events, metadata; `checkpoint` is ignored), all or none: only if each one follows its
+   * stream's last changeset (in the store, or earlier in the list), numbered from 1 with event
+   * ids from 1 for a new stream. Their checkpoints then follow the list's order, after those of
+   * every changeset appended before. Resolves `false`, having written nothing, when any of
+   * them does not follow. For copying a store (`copyStore`) into one that nothing else writes
+   * to meanwhile: a store whose commits go one round trip at a time implements it to take a
+   * page in one (PostgreSQL).
+   */
+  appendInOrder?(changesets: readonly Changeset[]): Promise<boolean>;
+
   readProjection(name: string): Promise<ProjectionState | undefined>;
 
   /**

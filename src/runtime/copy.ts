@@ -26,7 +26,7 @@ export interface CopyOptions {
    * and are counted, and then the signal's reason is thrown.
    */
   readonly signal?: AbortSignal;
-  /** Told after each changeset. */
+  /** Told after each changeset, or after each page a target takes whole (`appendInOrder`). */
   readonly onProgress?: (progress: CopyProgress) => void;
 }
 
@@ -108,9 +108,11 @@ async function resumePoint(
  * Copies every changeset of `source` into `target`, in the source's global order: each keeps
  * its stream, changeset number, event ids, timestamp, events and metadata, and, in a target
  * that assigns checkpoints in commit order (SQLite, PostgreSQL) and started empty, its
- * checkpoint too, so projections' saved positions stay valid. Commits go one at a time, or up
- * to `COMMITS_IN_FLIGHT` at once into a target whose capabilities say it numbers them as
- * called.
+ * checkpoint too, so projections' saved positions stay valid. A target with `appendInOrder`
+ * (PostgreSQL) takes each page of the source whole, in one transaction; a page it refuses goes
+ * one commit at a time, which finds and names what is wrong. Otherwise commits go one at a
+ * time, or up to `COMMITS_IN_FLIGHT` at once into a target whose capabilities say it numbers
+ * them as called.
  *
  * Each commit expects the changeset before it in its stream, so a copy never overwrites: a
  * changeset the target has already, identical, is counted and passed over (a copy that was
@@ -180,7 +182,18 @@ export async function copyStore(
     read: for (let next = position; ;) {
       if (stopped()) break;
       const page = await source.readGlobal(next, pageSize, maxPageBytes);
-      if (page.length === 0) break;
+      const last = page.at(-1);
+      if (last === undefined) break;
+      // The page goes in after every commit before it has.
+      if (target.appendInOrder !== undefined && !checking) {
+        while (inFlight.length > 0) await settleOldest();
+      }
+      if (!checking && (await target.appendInOrder?.(page)) === true) {
+        copied += page.length;
+        next = position = last.checkpoint + 1;
+        options.onProgress?.({ copied, alreadyThere, position });
+        continue;
+      }
       for (const changeset of page) {
         if (stopped()) break read;
         const result = target.commit({

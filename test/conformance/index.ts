@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAppendInOrder } from './append-in-order.js';
 import { testCommit } from './commit.js';
 import { testConcurrency } from './concurrency.js';
 import { testConflicts } from './conflicts.js';
@@ -20,6 +21,7 @@ const FEATURES: readonly FeatureSuite[] = [
   testProjections,
   testConcurrency,
   testModel,
+  testAppendInOrder,
 ];
 
 /**

@@ -4,6 +4,7 @@ import { NEW_STREAM } from '../../src/core/index.js';
 import type { CopyProgress } from '../../src/runtime/copy.js';
 import { CopyMismatchError, copyStore } from '../../src/runtime/copy.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
+import type { PostgresStore } from '../../src/stores/postgres/index.js';
 import { openPostgresStore } from '../../src/stores/postgres/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import {
@@ -222,25 +223,69 @@ describePostgres('copyStore into PostgreSQL', () => {
   const schemas: string[] = [];
   afterAll(() => dropSchemas(...schemas));
 
-  it('gives the copies the source checkpoints, and goes on after a stop', async () => {
-    const source = await filledSource();
+  const postgres = async (): Promise<PostgresStore> => {
     const schema = uniqueSchema('ees_copy');
     schemas.push(schema);
     const target = await openPostgresStore({ connectionString: POSTGRES_URL, schema });
     opened.push(target);
+    return target;
+  };
+
+  it('gives the copies the source checkpoints a page at a time, and goes on after a stop', async () => {
+    const source = await filledSource();
+    const target = await postgres();
     const stop = new AbortController();
+    const told: number[] = [];
     await expect(
       copyStore(source, target, {
+        pageSize: 5,
         signal: stop.signal,
         onProgress: ({ copied }) => {
+          told.push(copied);
           if (copied === 5) stop.abort(new Error('stop'));
         },
       }),
     ).rejects.toThrow('stop');
+    // The first page went in whole, in one transaction.
+    expect(told).toEqual([5]);
     await target.indexNow();
     expect(await copyStore(source, target)).toMatchObject({ copied: 7, resumedAt: 5 });
     await target.indexNow();
     expect(await enumeration(target)).toEqual(await enumeration(source));
+  });
+
+  it('copies a page the target refuses one commit at a time, which names what is wrong', async () => {
+    const source = await filledSource();
+    const target = await postgres();
+    // As in "counts every commit in flight": the target ends with the source's changeset at
+    // the same checkpoint, but order-1's first changeset has an event too many, so the page
+    // after it does not follow and is refused whole.
+    const [first, second] = await source.readGlobal(0, 2);
+    if (first === undefined || second === undefined) throw new Error('no changesets');
+    await target.commit({ ...first, events: [...first.events, {}], expectation: NEW_STREAM });
+    await target.commit({ ...second, expectation: NEW_STREAM });
+    await target.indexNow();
+    let last: CopyProgress | undefined;
+    await expect(
+      copyStore(source, target, {
+        onProgress: (progress) => {
+          last = progress;
+        },
+      }),
+    ).rejects.toThrow(
+      new CopyMismatchError(
+        `The target numbered the events of changeset 2 of stream "order-1" from 4, the source from 3: its earlier changesets are not the source's.`,
+      ),
+    );
+    // One commit at a time: customer-9's first changeset, then order-1's second, which failed.
+    expect(last).toEqual({ copied: 1, alreadyThere: 0, position: 3 });
+    await target.indexNow();
+    expect((await enumeration(target)).map((c) => [c.streamId, c.changesetId])).toEqual([
+      ['order-1', 1],
+      ['order-2', 1],
+      ['customer-9', 1],
+      ['order-1', 2],
+    ]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ChangeListener, EventStore, StoreCapabilities } from '../../core/index.js';
+import type { ChangeListener, Changeset, EventStore, StoreCapabilities } from '../../core/index.js';
 import { createChangeListeners } from '../../core/index.js';
 import { changesChannel } from './advisory-locks.js';
 import { prepareCommit } from './commit.js';
@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listenForChanges } from './notifications.js';
 import { describeFailure, toStoreError } from './postgres-errors.js';
+import { prepareAppendInOrder } from './append-in-order.js';
 import { prepareRunExclusive } from './run-exclusive.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
@@ -86,6 +87,8 @@ export interface PostgresStore extends EventStore {
   indexNow(): Promise<number>;
   /** Always present here: local commits, indexer passes and other instances' NOTIFYs. */
   watch(listener: ChangeListener): () => void;
+  /** Always present here: a page of changesets in one transaction. */
+  appendInOrder(changesets: readonly Changeset[]): Promise<boolean>;
   /** Always present here: a session advisory lock (see `run-exclusive.ts`). */
   runExclusive<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
 }
@@ -195,6 +198,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const readProjection = prepareReadProjection(pool, schema);
   const writeProjection = prepareWriteProjection(pool, schema);
   const runExclusive = prepareRunExclusive(pool, schema);
+  const appendInOrder = prepareAppendInOrder(pool, schema);
   // Three kinds of wake-up: a local commit is readable in its stream at once; the enumeration
   // grows when an indexer pass assigns checkpoints, which this instance's passes report, other
   // instances' passes announce with NOTIFY, and the poll notices within `pollIntervalMs`.
@@ -240,6 +244,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       guard(() => readGlobal.read(checkpoint, limit, maxBytes)),
     readGlobalText: (checkpoint, limit, maxBytes) =>
       guard(() => readGlobal.readText(checkpoint, limit, maxBytes)),
+    appendInOrder: (changesets) =>
+      guard(async () => {
+        const appended = await appendInOrder(changesets);
+        if (appended && changesets.length > 0) {
+          changes.notify([...new Set(changesets.map((changeset) => changeset.streamId))]);
+          indexer.kick();
+        }
+        return appended;
+      }),
     readProjection: (name) => guard(() => readProjection(name)),
     writeProjection: (name, next, previous) => guard(() => writeProjection(name, next, previous)),
     watch: changes.watch,
