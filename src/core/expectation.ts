@@ -70,3 +70,39 @@ export const isForthcoming = (
   expectation.kind === 'changeset'
     ? changeset.changesetId > expectation.lastChangesetId
     : changeset.lastEventId > expectation.lastEventId;
+
+/**
+ * Whether `changesets`, appended as given, each follow their stream's end: the stream's
+ * previous changeset in the list, or `headOf(streamId)` for its first one there. A changeset
+ * follows an end when it is `planChangeset` of it for its own events (which must not be none):
+ * the rule of `EventStore.appendInOrder`.
+ */
+export function followInOrder(
+  changesets: readonly {
+    readonly streamId: string;
+    readonly changesetId: number;
+    readonly firstEventId: number;
+    readonly lastEventId: number;
+    readonly events: readonly unknown[];
+  }[],
+  headOf: (streamId: string) => StreamHead,
+): boolean {
+  const heads = new Map<string, StreamHead>();
+  for (const changeset of changesets) {
+    const head = heads.get(changeset.streamId) ?? headOf(changeset.streamId);
+    const planned = planChangeset(head, changeset.events.length);
+    if (
+      changeset.events.length === 0 ||
+      changeset.changesetId !== planned.changesetId ||
+      changeset.firstEventId !== planned.firstEventId ||
+      changeset.lastEventId !== planned.lastEventId
+    ) {
+      return false;
+    }
+    heads.set(changeset.streamId, {
+      lastChangesetId: changeset.changesetId,
+      lastEventId: changeset.lastEventId,
+    });
+  }
+  return true;
+}

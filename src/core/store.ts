@@ -175,9 +175,9 @@ export interface EventStore {
    * stream's last changeset (in the store, or earlier in the list), numbered from 1 with event
    * ids from 1 for a new stream. Their checkpoints then follow the list's order, after those of
    * every changeset appended before. Resolves `false`, having written nothing, when any of
-   * them does not follow. For copying a store (`copyStore`) into one that nothing else writes
-   * to meanwhile: a store whose commits go one round trip at a time implements it to take a
-   * page in one (PostgreSQL).
+   * them does not follow (the core's `followInOrder`). For copying a store (`copyStore`) into
+   * one that nothing else writes to meanwhile: a page in one transaction, where `commit` would
+   * take a round trip (PostgreSQL) or a group commit (SQLite) each. DynamoDB has none.
    */
   appendInOrder?(changesets: readonly Changeset[]): Promise<boolean>;
 

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type {
   Changeset,
   Checkpoint,
@@ -109,10 +110,10 @@ async function resumePoint(
  * its stream, changeset number, event ids, timestamp, events and metadata, and, in a target
  * that assigns checkpoints in commit order (SQLite, PostgreSQL) and started empty, its
  * checkpoint too, so projections' saved positions stay valid. A target with `appendInOrder`
- * (PostgreSQL) takes each page of the source whole, in one transaction; a page it refuses goes
- * one commit at a time, which finds and names what is wrong. Otherwise commits go one at a
- * time, or up to `COMMITS_IN_FLIGHT` at once into a target whose capabilities say it numbers
- * them as called.
+ * (SQLite, PostgreSQL, memory) takes each page of the source whole, in one transaction; a page
+ * it refuses goes one commit at a time, which finds and names what is wrong. Otherwise commits
+ * go one at a time, or up to `COMMITS_IN_FLIGHT` at once into a target whose capabilities say
+ * it numbers them as called.
  *
  * Each commit expects the changeset before it in its stream, so a copy never overwrites: a
  * changeset the target has already, identical, is counted and passed over (a copy that was
@@ -180,6 +181,9 @@ export async function copyStore(
   const stopped = (): boolean => signal?.aborted === true;
   try {
     read: for (let next = position; ;) {
+      // Stores that work synchronously (SQLite) answer with promises already settled, so the
+      // loop would never give the event loop a turn: a Ctrl-C would wait for the end.
+      await yieldToEventLoop();
       if (stopped()) break;
       const page = await source.readGlobal(next, pageSize, maxPageBytes);
       const last = page.at(-1);

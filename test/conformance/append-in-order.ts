@@ -70,6 +70,7 @@ export function testAppendInOrder({ test }: SuiteContext): void {
       ['a new stream not starting at changeset 1', [given('b', 2, 1)]],
       ['a new stream not starting at event 1', [given('b', 1, 2)]],
       ['event ids that do not span the events', [{ ...given('b', 1, 1, 2), lastEventId: 3 }]],
+      ['a changeset without events', [{ ...given('b', 1, 1), events: [], lastEventId: 0 }]],
       ['the same changeset twice', [given('b', 1, 1), given('b', 1, 1)]],
       ['a changeset listed before the one it follows', [given('b', 2, 2), given('b', 1, 1)]],
     ];

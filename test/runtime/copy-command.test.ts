@@ -91,7 +91,16 @@ describe('ees copy', () => {
     );
     await store.close();
     const target = join(dir, 'big-copy.db');
-    const run = runEes(['copy', '--from', `sqlite:${big}`, '--to', `sqlite:${target}`]);
+    // A page per changeset, each its own transaction, for a copy slow enough to interrupt.
+    const run = runEes([
+      'copy',
+      '--from',
+      `sqlite:${big}`,
+      '--to',
+      `sqlite:${target}`,
+      '--page-size',
+      '1',
+    ]);
     // Interrupted once the copy is under way: the target's file holds a first changeset.
     const copiedSoFar = (): number => {
       const copy = new Database(target, { readonly: true, fileMustExist: true });

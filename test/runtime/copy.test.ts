@@ -74,11 +74,18 @@ async function enumeration(store: EventStore): Promise<IndexedChangeset[]> {
   }
 }
 
-/** The store as one that orders concurrent commits as they come, which copies one by one. */
-const oneByOne = (store: EventStore): EventStore => ({
-  ...store,
-  capabilities: { ...store.capabilities, checkpointsInCallOrder: false },
-});
+/**
+ * The store as one that neither takes a page whole nor orders concurrent commits as they come,
+ * which copies one by one.
+ */
+const oneByOne = (store: EventStore): EventStore => {
+  const wrapped = {
+    ...store,
+    capabilities: { ...store.capabilities, checkpointsInCallOrder: false },
+  };
+  delete wrapped.appendInOrder;
+  return wrapped;
+};
 
 /** The changesets in commit order (timestamps tick), checkpoints left out: for another order. */
 const withoutCheckpoints = (changesets: IndexedChangeset[]) =>

@@ -15,6 +15,7 @@ import {
   afterTheFirst,
   createChangeListeners,
   decideCommit,
+  followInOrder,
   isForthcoming,
   serialisedEventsSize,
   serialisedSize,
@@ -49,6 +50,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
       : { lastChangesetId: last.changesetId, lastEventId: last.lastEventId };
   };
 
+  const append = (changeset: IndexedChangeset): void => {
+    const existing = streams.get(changeset.streamId);
+    if (existing === undefined) streams.set(changeset.streamId, [changeset]);
+    else existing.push(changeset);
+    global.push(changeset);
+  };
+
   // Everything below runs synchronously between awaits, which makes each commit atomic.
   return {
     capabilities: {
@@ -80,11 +88,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): EventStore 
         timestamp: request.timestamp ?? clock().toISOString(),
         checkpoint: global.length,
       };
-      if (existing === undefined) streams.set(request.streamId, [changeset]);
-      else existing.push(changeset);
-      global.push(changeset);
+      append(changeset);
       changes.notify([request.streamId]);
       return Promise.resolve({ status: 'committed', changeset });
+    },
+
+    appendInOrder(given: readonly Changeset[]): Promise<boolean> {
+      if (!followInOrder(given, (streamId) => headOf(streams.get(streamId)))) {
+        return Promise.resolve(false);
+      }
+      for (const changeset of given) {
+        append({
+          ...changeset,
+          events: structuredClone(changeset.events),
+          metadata: structuredClone(changeset.metadata),
+          checkpoint: global.length,
+        });
+      }
+      if (given.length > 0) changes.notify([...new Set(given.map((c) => c.streamId))]);
+      return Promise.resolve(true);
     },
 
     readChangesets(

@@ -67,8 +67,9 @@ export const appendInOrderSql = (schema: SchemaName, count: number): string => {
 `;
 };
 
-/** Whether a changeset's event ids span exactly its events. */
+/** Whether a changeset has events, and event ids that span exactly those. */
 const wellNumbered = (changeset: Changeset): boolean =>
+  changeset.events.length > 0 &&
   changeset.changesetId >= 1 &&
   changeset.firstEventId >= 1 &&
   changeset.lastEventId - changeset.firstEventId + 1 === changeset.events.length;

@@ -36,7 +36,7 @@ export const insertChangesetSql = `
   RETURNING checkpoint
 `;
 
-interface InsertParams {
+export interface InsertParams {
   readonly streamId: string;
   readonly changesetId: number;
   readonly firstEventId: number;

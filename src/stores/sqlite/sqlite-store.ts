@@ -12,6 +12,7 @@ import { BUSY_TIMEOUT_MS, SERVING_BUSY_TIMEOUT_MS, isInMemory, openDatabase } fr
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
 import { prepareReadEvents } from './read-events.js';
+import { prepareAppendInOrder } from './append-in-order.js';
 import { prepareReadGlobal } from './read-global.js';
 import { isBusy, toStoreError } from './sqlite-errors.js';
 
@@ -121,6 +122,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   const readChangesets = prepareReadChangesets(database);
   const readEvents = prepareReadEvents(database);
   const readGlobal = prepareReadGlobal(database);
+  const appendInOrder = prepareAppendInOrder(database);
   const readProjection = prepareReadProjection(database);
   const writeProjection = prepareWriteProjection(database);
   const checkpointer = isInMemory(options.filename)
@@ -143,6 +145,13 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
       settle(() => readGlobal.read(checkpoint, limit, maxBytes)),
     readGlobalText: (checkpoint, limit, maxBytes) =>
       settle(() => readGlobal.readText(checkpoint, limit, maxBytes)),
+    appendInOrder: async (changesets) => {
+      const appended = await appendInOrder(changesets);
+      if (appended && changesets.length > 0) {
+        changes.notify([...new Set(changesets.map((changeset) => changeset.streamId))]);
+      }
+      return appended;
+    },
     readProjection: (name) => settle(() => readProjection(name)),
     writeProjection: (name, next, previous) => settle(() => writeProjection(name, next, previous)),
     watch: changes.watch,
