@@ -23,6 +23,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * followed by two hex digits. Anything else can only be there because the path was decoded.
  */
 const PATH_LITERAL = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2}/uy;
+/** The same, with any `%`: in a path known to be as the client sent it, a stray `%` is its. */
+const SENT_PATH_LITERAL = /[A-Za-z0-9\-._~!$&'()*+,;=:@/%]/uy;
 const utf8 = new TextEncoder();
 
 /**
@@ -33,13 +35,18 @@ const utf8 = new TextEncoder();
  * than being cut at a decoded `?` or `#`. Two things an HTTP API loses cannot be recovered: a
  * stream id containing `/` (sent as `%2F`, decoded to a path separator) and one containing `%`
  * followed by two hex digits. Stream ids like those need the REST API, which CDK deploys.
+ *
+ * `asSent` says the path is known to be the client's (a REST API's): a `%` that starts no
+ * escape (`/streams/100%`) is then left for the app to refuse, as `ees serve` does, instead of
+ * being taken as a decoded `%`.
  */
-export function encodePath(path: string): string {
+export function encodePath(path: string, asSent = false): string {
+  const literals = asSent ? SENT_PATH_LITERAL : PATH_LITERAL;
   let encoded = '';
   let index = 0;
   while (index < path.length) {
-    PATH_LITERAL.lastIndex = index;
-    const literal = PATH_LITERAL.exec(path);
+    literals.lastIndex = index;
+    const literal = literals.exec(path);
     if (literal !== null) {
       encoded += literal[0];
       index += literal[0].length;
@@ -159,7 +166,9 @@ function prepareV1(event: Json, requestContext: Json): PreparedEvent {
     bodyProblem(event) ??
     domainProblem(event, requestContext);
   if (problem !== undefined) return { problem };
-  return { event: { ...event, path: encodePath(path) } as unknown as APIGatewayProxyEvent };
+  // An HTTP API's payload 1.0 says its version, and its path is decoded; a REST API's says none.
+  const asSent = event.version === undefined;
+  return { event: { ...event, path: encodePath(path, asSent) } as unknown as APIGatewayProxyEvent };
 }
 
 /**

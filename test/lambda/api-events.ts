@@ -15,6 +15,15 @@ export interface RequestSpec {
 
 const DOMAIN = 'abc123.execute-api.eu-west-1.amazonaws.com';
 
+/** The handler never reads path parameters; a path that does not decode is left as it is. */
+function decodedIfValid(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 const bodyOf = (body: RequestSpec['body']) =>
   body === undefined
     ? { isBase64Encoded: false }
@@ -53,7 +62,7 @@ export function restApiEvent(spec: RequestSpec): APIGatewayProxyEvent {
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     queryStringParameters: hasQuery ? single : null,
     multiValueQueryStringParameters: hasQuery ? multi : null,
-    pathParameters: { proxy: decodeURIComponent(spec.path.slice(1)) },
+    pathParameters: { proxy: decodedIfValid(spec.path.slice(1)) },
     stageVariables: null,
     requestContext: {
       accountId: '123456789012',

@@ -163,6 +163,30 @@ describe('the API function', () => {
     });
   });
 
+  it('refuses a stray "%" in a REST API path as ees serve does, and takes it from a decoded path', async () => {
+    const { handler, app } = setup();
+    for (const path of ['/streams/100%', '/streams/a%ZZ/changesets', '/streams/%2/events']) {
+      const reference = await direct(await app.request(path));
+      expect(reference).toMatchObject({ status: 400, body: { error: 'INVALID_STREAM_ID' } });
+      expect(responseOf(await handler(restApiEvent({ method: 'GET', path })))).toEqual(reference);
+      const post = { method: 'POST', path, body: commitBody };
+      expect(responseOf(await handler(restApiEvent(post))).status).toBe(400);
+    }
+    // Nothing was written.
+    expect(
+      responseOf(await handler(restApiEvent({ method: 'GET', path: '/changesets' }))),
+    ).toMatchObject({ status: 200, body: { changesets: [] } });
+    // An HTTP API hands the path over decoded, in payload 2.0 and 1.0 alike: its "%" was "%25".
+    const decoded = { method: 'POST', path: '/streams/100%', body: commitBody };
+    const accepted = { stream_id: '100%', changeset_id: 1 };
+    expect(responseOf(await handler(httpApiEvent(decoded))).body).toEqual(accepted);
+    const payload1 = { ...restApiEvent(decoded), version: '1.0' };
+    expect(responseOf(await handler(payload1))).toMatchObject({
+      status: 409,
+      body: { stream_id: '100%', forthcoming_changesets: [{ changeset_id: 1 }] },
+    });
+  });
+
   it('answers a base64-encoded body as the plain one', async () => {
     const { handler } = setup();
     const result = await handler(
@@ -326,5 +350,13 @@ describe('encodePath', () => {
     ["/streams/a-._~!$&'()*+,;=:@", "/streams/a-._~!$&'()*+,;=:@"],
   ])('keeps an encoded path and re-encodes a decoded one: %s', (path, expected) => {
     expect(encodePath(path)).toBe(expected);
+  });
+
+  it.each([
+    ['/streams/100%', '/streams/100%'],
+    ['/streams/a%ZZb', '/streams/a%ZZb'],
+    ['/streams/caf%C3%A9 x', '/streams/caf%C3%A9%20x'],
+  ])('leaves a stray "%" in a path as sent, for the app to refuse: %s', (path, expected) => {
+    expect(encodePath(path, true)).toBe(expected);
   });
 });
