@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { HttpClient } from './client.js';
+import { documentedClient } from './documented.js';
 
 /** What the contract suite runs against: an HTTP client and a way to refresh statistics. */
 export interface ContractTarget {
@@ -23,12 +24,16 @@ export function testContract(name: string, target: () => Promise<ContractTarget>
   describe(`HTTP contract: ${name}`, () => {
     let t: ContractTarget;
     let call: HttpClient;
+    /** Answers the OpenAPI document does not describe, checked after each test. */
+    let undocumented: string[] = [];
     beforeEach(async () => {
       t = await target();
-      call = t.client;
+      undocumented = [];
+      call = documentedClient(t.client, (reason) => undocumented.push(reason));
     });
     afterEach(async () => {
       await t.close();
+      expect(undocumented, 'answers missing from GET /openapi.json').toEqual([]);
     });
 
     const commit = async (streamId: string, events: unknown[], query = '', metadata?: unknown) =>

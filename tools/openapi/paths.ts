@@ -44,17 +44,34 @@ const SubscriptionHeaders = z.object({
   }),
 });
 
-/** Answers every request that names a stream or reaches the store may get. */
-const COMMON_RESPONSES = {
-  401: json(ErrorResponse, '`UNAUTHORIZED`: no valid API token, on a server that requires them.'),
-  403: json(
+/** How any request can fail before it reaches a route, or inside one. */
+const BAD_REQUEST =
+  '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).';
+const ANY_REQUEST_RESPONSES = {
+  400: json(ErrorResponse, BAD_REQUEST),
+  408: json(
     ErrorResponse,
-    '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+    '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
   ),
   414: json(ErrorResponse, '`URI_TOO_LONG`: the URL is longer than the server takes.'),
   431: json(
     ErrorResponse,
     '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+  ),
+  500: json(ErrorResponse, '`INTERNAL_ERROR`: a fault of the server, logged by it.'),
+};
+
+/** A route's own 400s, beside `BAD_REQUEST`. */
+const badRequest = (description: string) =>
+  json(ErrorResponse, `${description} Or ${BAD_REQUEST}`);
+
+/** Answers every request that names a stream or reaches the store may get. */
+const COMMON_RESPONSES = {
+  ...ANY_REQUEST_RESPONSES,
+  401: json(ErrorResponse, '`UNAUTHORIZED`: no valid API token, on a server that requires them.'),
+  403: json(
+    ErrorResponse,
+    '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
   ),
   503: json(
     ErrorResponse,
@@ -68,7 +85,7 @@ const version = createRoute({
   summary: 'The running version',
   description: 'Needs no token.',
   security: [],
-  responses: { 200: json(VersionResponse, 'The package version.') },
+  responses: { 200: json(VersionResponse, 'The package version.'), ...ANY_REQUEST_RESPONSES },
 });
 
 const live = createRoute({
@@ -77,7 +94,7 @@ const live = createRoute({
   summary: 'Liveness: the process serves requests',
   description: 'For orchestrators; needs no token. Restart the process when it fails.',
   security: [],
-  responses: { 200: json(HealthResponse, '`{"status": "ok"}`') },
+  responses: { 200: json(HealthResponse, '`{"status": "ok"}`'), ...ANY_REQUEST_RESPONSES },
 });
 
 const ready = createRoute({
@@ -88,6 +105,7 @@ const ready = createRoute({
     'For orchestrators and load balancers; needs no token. 503 while the store does not answer (unreachable, not yet migrated) or the server is shutting down: send no traffic meanwhile.',
   security: [],
   responses: {
+    ...ANY_REQUEST_RESPONSES,
     200: json(HealthResponse, '`{"status": "ok"}`'),
     503: json(HealthResponse, '`{"status": "unavailable", "message": "..."}`'),
   },
@@ -105,11 +123,11 @@ const commit = createRoute({
     body: { required: true, content: { 'application/json': { schema: ChangesetBody } } },
   },
   responses: {
+    ...COMMON_RESPONSES,
     200: json(CommitResponse, 'Committed.'),
-    400: json(ErrorResponse, 'Invalid expectation, body or stream id.'),
+    400: badRequest('Invalid expectation, body or stream id.'),
     409: json(ConflictResponse, 'Someone committed first; the changesets they committed.'),
     413: json(ErrorResponse, 'The changeset exceeds the size or event count limit.'),
-    ...COMMON_RESPONSES,
   },
 });
 
@@ -125,6 +143,7 @@ const readStream = <S extends z.ZodType>(
     description: `With \`Accept: text/event-stream\`, a subscription to the stream's ${resource} from \`from\` on (default 1), which waits for a stream that does not exist yet.`,
     request: { params: StreamIdParam, query: RangeQuery, headers: SubscriptionHeaders },
     responses: {
+      ...COMMON_RESPONSES,
       200: {
         ...json(schema, `The stream's ${resource} in the range, in order.`),
         content: {
@@ -136,9 +155,8 @@ const readStream = <S extends z.ZodType>(
           ),
         },
       },
-      400: json(ErrorResponse, 'Invalid range, stream id or `Last-Event-ID`.'),
+      400: badRequest('Invalid range, stream id or `Last-Event-ID`.'),
       404: json(ErrorResponse, 'No such stream.'),
-      ...COMMON_RESPONSES,
     },
   });
 
@@ -150,6 +168,7 @@ const readGlobal = createRoute({
     'Gapless and repeatable; changeset n of a stream always comes before changeset n + 1. Continue from `next_checkpoint`, which the `EES-Next-Checkpoint` header repeats ahead of the body. A page may hold fewer changesets than `limit` asks for.',
   request: { query: PageQuery, headers: SubscriptionHeaders },
   responses: {
+    ...COMMON_RESPONSES,
     200: {
       ...json(GlobalPageResponse, 'One page of the global enumeration.'),
       content: {
@@ -165,8 +184,7 @@ const readGlobal = createRoute({
         },
       },
     },
-    400: json(ErrorResponse, 'Invalid checkpoint, limit or `Last-Event-ID`.'),
-    ...COMMON_RESPONSES,
+    400: badRequest('Invalid checkpoint, limit or `Last-Event-ID`.'),
   },
 });
 
@@ -181,15 +199,15 @@ const subscribeEvents = createRoute({
     headers: SubscriptionHeaders,
   },
   responses: {
+    ...COMMON_RESPONSES,
     200: {
       description: 'The subscription.',
       content: eventStream(
         'One `event` message per event, `{"stream_id", "changeset_id", "event_id", "data", "checkpoint"}`, `id` `<checkpoint>.<index in the changeset>`.',
       ),
     },
-    400: json(ErrorResponse, 'Invalid checkpoint or `Last-Event-ID`.'),
+    400: badRequest('Invalid checkpoint or `Last-Event-ID`.'),
     404: json(EndpointNotFound, 'Not asked for as an event stream.'),
-    ...COMMON_RESPONSES,
   },
 });
 
@@ -198,8 +216,8 @@ const openApi = createRoute({
   path: '/openapi.json',
   summary: 'This document',
   responses: {
-    200: json(z.looseObject({}), 'The OpenAPI 3.1 document of the running server.'),
     ...COMMON_RESPONSES,
+    200: json(z.looseObject({}), 'The OpenAPI 3.1 document of the running server.'),
   },
 });
 
@@ -210,9 +228,9 @@ const statistics = createRoute({
   description:
     'Computed asynchronously by a projector that follows the global enumeration, so they trail the latest commits by up to the refresh interval.',
   responses: {
-    200: json(StatisticsResponse, 'The latest statistics.'),
-    404: json(z.object({ error: z.string() }), 'Statistics are not yet generated.'),
     ...COMMON_RESPONSES,
+    200: json(StatisticsResponse, 'The latest statistics.'),
+    404: json(z.strictObject({ error: z.string() }), 'Statistics are not yet generated.'),
   },
 });
 

@@ -6,6 +6,11 @@ import { z } from '@hono/zod-openapi';
  * document and never loads zod (a cold Lambda answers sooner, and installs are smaller).
  * `parseChangesetBody` checks commit bodies by hand; a test holds it and `ChangesetBody` to the
  * same verdicts.
+ *
+ * Answers are closed (`additionalProperties: false`): clients compare whole bodies, so a field
+ * the contract does not name is a change of contract, and the contract suite checks every
+ * answer it gets against these schemas. Request bodies stay open, as the server ignores
+ * members it does not know.
  */
 
 const JsonObject = z.record(z.string(), z.unknown());
@@ -60,26 +65,26 @@ export const PageQuery = z.object({
 });
 
 const StreamChangeset = z
-  .object({ changeset_id: z.number().int(), events: z.array(Event), metadata: Metadata })
+  .strictObject({ changeset_id: z.number().int(), events: z.array(Event), metadata: Metadata })
   .openapi('StreamChangeset');
 
 export const CommitResponse = z
-  .object({ stream_id: z.string(), changeset_id: z.number().int() })
+  .strictObject({ stream_id: z.string(), changeset_id: z.number().int() })
   .openapi('CommitResponse');
 
 export const ChangesetsResponse = z
-  .object({ stream_id: z.string(), changesets: z.array(StreamChangeset) })
+  .strictObject({ stream_id: z.string(), changesets: z.array(StreamChangeset) })
   .openapi('ChangesetsResponse');
 
 export const EventsResponse = z
-  .object({
+  .strictObject({
     stream_id: z.string(),
-    events: z.array(z.object({ id: z.number().int(), data: Event })),
+    events: z.array(z.strictObject({ id: z.number().int(), data: Event })),
   })
   .openapi('EventsResponse');
 
 export const GlobalPageResponse = z
-  .object({
+  .strictObject({
     checkpoint: z.number().int(),
     limit: z.number().int(),
     changesets: z.array(
@@ -90,7 +95,7 @@ export const GlobalPageResponse = z
   .openapi('GlobalPageResponse');
 
 export const StatisticsResponse = z
-  .object({
+  .strictObject({
     total_streams: z.number().int(),
     total_changesets: z.number().int(),
     total_events: z.number().int(),
@@ -102,10 +107,10 @@ export const StatisticsResponse = z
   })
   .openapi('StatisticsResponse');
 
-export const VersionResponse = z.object({ version: z.string() }).openapi('VersionResponse');
+export const VersionResponse = z.strictObject({ version: z.string() }).openapi('VersionResponse');
 
 export const ErrorResponse = z
-  .object({
+  .strictObject({
     stream_id: z.string().optional(),
     error: z.string().openapi({ description: 'A stable error code.' }),
     message: z.string(),
@@ -114,7 +119,7 @@ export const ErrorResponse = z
 
 /** The contract's answer to an unknown endpoint, older than the `{error, message}` shape. */
 export const EndpointNotFound = z
-  .object({ message: z.string().openapi({ example: 'Invalid endpoint' }) })
+  .strictObject({ message: z.string().openapi({ example: 'Invalid endpoint' }) })
   .openapi('EndpointNotFound');
 
 export const ConflictResponse = ErrorResponse.extend({
@@ -122,7 +127,7 @@ export const ConflictResponse = ErrorResponse.extend({
 }).openapi('ConcurrencyConflict');
 
 export const HealthResponse = z
-  .object({
+  .strictObject({
     status: z.enum(['ok', 'unavailable']),
     message: z.string().optional().openapi({ description: 'Why the server is not ready.' }),
   })

@@ -18,32 +18,7 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['version'],
-      },
-      Health: {
-        type: 'object',
-        properties: {
-          status: {
-            type: 'string',
-            enum: ['ok', 'unavailable'],
-          },
-          message: {
-            type: 'string',
-            description: 'Why the server is not ready.',
-          },
-        },
-        required: ['status'],
-      },
-      CommitResponse: {
-        type: 'object',
-        properties: {
-          stream_id: {
-            type: 'string',
-          },
-          changeset_id: {
-            type: 'integer',
-          },
-        },
-        required: ['stream_id', 'changeset_id'],
+        additionalProperties: false,
       },
       Error: {
         type: 'object',
@@ -60,6 +35,35 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['error', 'message'],
+        additionalProperties: false,
+      },
+      Health: {
+        type: 'object',
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['ok', 'unavailable'],
+          },
+          message: {
+            type: 'string',
+            description: 'Why the server is not ready.',
+          },
+        },
+        required: ['status'],
+        additionalProperties: false,
+      },
+      CommitResponse: {
+        type: 'object',
+        properties: {
+          stream_id: {
+            type: 'string',
+          },
+          changeset_id: {
+            type: 'integer',
+          },
+        },
+        required: ['stream_id', 'changeset_id'],
+        additionalProperties: false,
       },
       ConcurrencyConflict: {
         allOf: [
@@ -77,6 +81,7 @@ export const OPEN_API_DOCUMENT = {
               },
             },
             required: ['forthcoming_changesets'],
+            additionalProperties: false,
           },
         ],
       },
@@ -97,6 +102,7 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['changeset_id', 'events', 'metadata'],
+        additionalProperties: false,
       },
       Event: {
         type: 'object',
@@ -146,6 +152,7 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['stream_id', 'changesets'],
+        additionalProperties: false,
       },
       EventsResponse: {
         type: 'object',
@@ -166,10 +173,12 @@ export const OPEN_API_DOCUMENT = {
                 },
               },
               required: ['id', 'data'],
+              additionalProperties: false,
             },
           },
         },
         required: ['stream_id', 'events'],
+        additionalProperties: false,
       },
       GlobalPageResponse: {
         type: 'object',
@@ -198,6 +207,7 @@ export const OPEN_API_DOCUMENT = {
                     },
                   },
                   required: ['stream_id', 'checkpoint'],
+                  additionalProperties: false,
                 },
               ],
             },
@@ -207,6 +217,7 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['checkpoint', 'limit', 'changesets', 'next_checkpoint'],
+        additionalProperties: false,
       },
       EndpointNotFound: {
         type: 'object',
@@ -217,6 +228,7 @@ export const OPEN_API_DOCUMENT = {
           },
         },
         required: ['message'],
+        additionalProperties: false,
       },
       StatisticsResponse: {
         type: 'object',
@@ -246,6 +258,7 @@ export const OPEN_API_DOCUMENT = {
           'max_stream_length',
           'statistics_version',
         ],
+        additionalProperties: false,
       },
     },
     parameters: {},
@@ -263,6 +276,59 @@ export const OPEN_API_DOCUMENT = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/VersionResponse',
+                },
+              },
+            },
+          },
+          '400': {
+            description:
+              '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
                 },
               },
             },
@@ -286,6 +352,59 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '400': {
+            description:
+              '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
     },
@@ -302,6 +421,59 @@ export const OPEN_API_DOCUMENT = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/Health',
+                },
+              },
+            },
+          },
+          '400': {
+            description:
+              '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '414': {
+            description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '431': {
+            description:
+              '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
                 },
               },
             },
@@ -386,7 +558,8 @@ export const OPEN_API_DOCUMENT = {
             },
           },
           '400': {
-            description: 'Invalid expectation, body or stream id.',
+            description:
+              'Invalid expectation, body or stream id. Or `BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -408,6 +581,17 @@ export const OPEN_API_DOCUMENT = {
           '403': {
             description:
               '`FORBIDDEN`: the token does not grant the scope; on a server without tokens, `HOST_NOT_ALLOWED` or `ORIGIN_NOT_ALLOWED` for requests from web pages.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -449,6 +633,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -557,7 +751,8 @@ export const OPEN_API_DOCUMENT = {
             },
           },
           '400': {
-            description: 'Invalid range, stream id or `Last-Event-ID`.',
+            description:
+              'Invalid range, stream id or `Last-Event-ID`. Or `BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -597,6 +792,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
             content: {
@@ -610,6 +816,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -718,7 +934,8 @@ export const OPEN_API_DOCUMENT = {
             },
           },
           '400': {
-            description: 'Invalid range, stream id or `Last-Event-ID`.',
+            description:
+              'Invalid range, stream id or `Last-Event-ID`. Or `BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -758,6 +975,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
             content: {
@@ -771,6 +999,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -876,7 +1114,8 @@ export const OPEN_API_DOCUMENT = {
             },
           },
           '400': {
-            description: 'Invalid checkpoint, limit or `Last-Event-ID`.',
+            description:
+              'Invalid checkpoint, limit or `Last-Event-ID`. Or `BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -906,6 +1145,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
             content: {
@@ -919,6 +1169,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -998,7 +1258,8 @@ export const OPEN_API_DOCUMENT = {
             },
           },
           '400': {
-            description: 'Invalid checkpoint or `Last-Event-ID`.',
+            description:
+              'Invalid checkpoint or `Last-Event-ID`. Or `BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
             content: {
               'application/json': {
                 schema: {
@@ -1038,6 +1299,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
             content: {
@@ -1051,6 +1323,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -1089,6 +1371,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '400': {
+            description:
+              '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '401': {
             description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
             content: {
@@ -1122,6 +1415,18 @@ export const OPEN_API_DOCUMENT = {
                     },
                   },
                   required: ['error'],
+                  additionalProperties: false,
+                },
+              },
+            },
+          },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
                 },
               },
             },
@@ -1139,6 +1444,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
@@ -1177,6 +1492,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '400': {
+            description:
+              '`BAD_REQUEST`: the Node server could not parse the request (the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '401': {
             description: '`UNAUTHORIZED`: no valid API token, on a server that requires them.',
             content: {
@@ -1198,6 +1524,17 @@ export const OPEN_API_DOCUMENT = {
               },
             },
           },
+          '408': {
+            description:
+              '`REQUEST_TIMEOUT`: the request line, headers or body came too slowly (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
           '414': {
             description: '`URI_TOO_LONG`: the URL is longer than the server takes.',
             content: {
@@ -1211,6 +1548,16 @@ export const OPEN_API_DOCUMENT = {
           '431': {
             description:
               '`HEADERS_TOO_LARGE`: the request line and headers are longer than the server takes (the Node server; the connection is closed).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
+          '500': {
+            description: '`INTERNAL_ERROR`: a fault of the server, logged by it.',
             content: {
               'application/json': {
                 schema: {
