@@ -62,8 +62,7 @@ const ANY_REQUEST_RESPONSES = {
 };
 
 /** A route's own 400s, beside `BAD_REQUEST`. */
-const badRequest = (description: string) =>
-  json(ErrorResponse, `${description} Or ${BAD_REQUEST}`);
+const badRequest = (description: string) => json(ErrorResponse, `${description} Or ${BAD_REQUEST}`);
 
 /** Answers every request that names a stream or reaches the store may get. */
 const COMMON_RESPONSES = {
