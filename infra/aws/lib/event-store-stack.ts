@@ -47,7 +47,44 @@ export interface EventStoreStackProps extends StackProps {
    * function adds the CORS headers to its answers (`EES_CORS_ORIGINS`). None by default.
    */
   readonly corsOrigins?: readonly string[];
+  /**
+   * Requests per second the API's stage takes, steadily and in a burst, before API Gateway
+   * answers 429 `TOO_MANY_REQUESTS` without invoking the function; with `auth: 'api-key'` each key
+   * of the usage plan gets the same limits. The account's regional limits when left out.
+   */
+  readonly throttle?: ApiThrottle;
+  /**
+   * One JSON line per API request (caller, method, path, status, latency, request id) in a log
+   * group of the stack, kept a month. API Gateway writes it with the account's API Gateway
+   * CloudWatch role, which the stack then sets (and keeps when it is destroyed).
+   */
+  readonly accessLogs?: boolean;
 }
+
+export interface ApiThrottle {
+  /** Steady requests per second. */
+  readonly rateLimit: number;
+  /** Requests the stage takes at once above the steady rate. */
+  readonly burstLimit: number;
+}
+
+/** Why a throttle cannot be deployed, or undefined. */
+export function throttleProblem(throttle: ApiThrottle): string | undefined {
+  const { rateLimit, burstLimit } = throttle;
+  if (!(Number.isFinite(rateLimit) && rateLimit > 0)) {
+    return `throttle rate must be a number of requests per second above 0, not ${String(rateLimit)}`;
+  }
+  if (!(Number.isSafeInteger(burstLimit) && burstLimit > 0)) {
+    return `throttle burst must be a whole number of requests above 0, not ${String(burstLimit)}`;
+  }
+  return undefined;
+}
+
+/** What a throttled client reads, in the API's own error shape. */
+export const THROTTLED_BODY = {
+  error: 'TOO_MANY_REQUESTS',
+  message: 'The API takes fewer requests per second: retry later.',
+};
 
 /** The request headers a browser page may send: the SDK's, and those of both auth modes. */
 const CORS_ALLOW_HEADERS = [
@@ -142,6 +179,10 @@ export class EventStoreStack extends Stack {
       throw new Error(
         `auth must be one of ${API_AUTH_MODES.join(', ')}, not ${props.auth as string}`,
       );
+    }
+    if (props.throttle !== undefined) {
+      const problem = throttleProblem(props.throttle);
+      if (problem !== undefined) throw new Error(problem);
     }
     const corsOrigins = props.corsOrigins ?? [];
     const parsedOrigins = parseCorsOrigins(corsOrigins.join(','));
@@ -283,9 +324,30 @@ export class EventStoreStack extends Stack {
       proxy: true,
       description: 'Elastic Event Store HTTP API',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      // An account-wide setting: CloudWatch logging of API Gateway is the operator's choice.
-      cloudWatchRole: false,
-      deployOptions: { stageName: 'prod' },
+      // The account-wide role API Gateway logs with: set only when access logs need it, and
+      // kept when the stack goes, as other APIs of the account may log with it too.
+      cloudWatchRole: props.accessLogs === true,
+      ...(props.accessLogs === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      deployOptions: {
+        stageName: 'prod',
+        ...(props.throttle === undefined
+          ? {}
+          : {
+              throttlingRateLimit: props.throttle.rateLimit,
+              throttlingBurstLimit: props.throttle.burstLimit,
+            }),
+        ...(props.accessLogs === true
+          ? {
+              accessLogDestination: new apigateway.LogGroupLogDestination(
+                new logs.LogGroup(this, 'ApiAccessLogs', {
+                  retention: logs.RetentionDays.ONE_MONTH,
+                  removalPolicy: RemovalPolicy.DESTROY,
+                }),
+              ),
+              accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+            }
+          : {}),
+      },
       defaultMethodOptions:
         props.auth === 'iam'
           ? { authorizationType: apigateway.AuthorizationType.IAM }
@@ -304,10 +366,17 @@ export class EventStoreStack extends Stack {
     });
     // LambdaRestApi adds an output of its own (`ApiEndpoint<hash>`); `ApiEndpoint` below replaces it.
     this.api.node.tryRemoveChild('Endpoint');
+    // API Gateway's own 429 says `{"message": "Too Many Requests"}`; the API's errors have a code.
+    this.api.addGatewayResponse('Throttled', {
+      type: apigateway.ResponseType.THROTTLED,
+      statusCode: '429',
+      templates: { 'application/json': JSON.stringify(THROTTLED_BODY) },
+    });
     if (props.auth === 'api-key') {
       const plan = this.api.addUsagePlan('UsagePlan', {
         description: 'Elastic Event Store API clients',
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+        ...(props.throttle === undefined ? {} : { throttle: { ...props.throttle } }),
       });
       const key = this.api.addApiKey('ApiKey', {
         description:

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { ApiAuth } from '../lib/event-store-stack.js';
+import type { ApiAuth, ApiThrottle } from '../lib/event-store-stack.js';
 import { EventStoreStack } from '../lib/event-store-stack.js';
 import { projectVersion } from '../lib/source.js';
 
@@ -28,6 +28,9 @@ export interface SynthOptions {
   readonly validate: boolean;
   /** The stack's `corsOrigins`; none when left out. */
   readonly corsOrigins?: readonly string[];
+  /** The stack's `throttle` and `accessLogs`; none when left out. */
+  readonly throttle?: ApiThrottle;
+  readonly accessLogs?: boolean;
 }
 
 /**
@@ -45,6 +48,8 @@ export function synth(auth: ApiAuth, options: SynthOptions): Synthesized {
     auth,
     version: projectVersion(),
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
+    ...(options.accessLogs === undefined ? {} : { accessLogs: options.accessLogs }),
   });
   return { stack, template: Template.fromStack(stack), outdir };
 }
