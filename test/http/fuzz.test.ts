@@ -18,6 +18,7 @@ import { catchUpStatistics } from '../../src/projections/index.js';
 import { createMemoryStore } from '../../src/stores/memory/index.js';
 import { openSqliteStore } from '../../src/stores/sqlite/index.js';
 import type { EesProcess } from '../runtime/cli-process.js';
+import { undocumented } from './documented.js';
 import { listeningUrl, runEes } from '../runtime/cli-process.js';
 import { FC_PATH, FC_SEED } from '../setup/fast-check.js';
 
@@ -804,6 +805,13 @@ async function fuzzInProcess({ storeForRun, auth }: InProcessTarget): Promise<vo
         } else {
           expect(isJson(answer.contentType), summary).toBe(true);
           if (!head) expect(parseJson(answer.text), summary).toBeDefined();
+        }
+        if (!head && isJson(answer.contentType)) {
+          // The answer is one GET /openapi.json describes for the request the app saw.
+          const { pathname, search } = new URL(request.target, 'http://localhost');
+          const documented = { ...answer, body: parseJson(answer.text) };
+          const method = request.method.toUpperCase();
+          expect(undocumented(method, `${pathname}${search}`, documented)).toBeUndefined();
         }
 
         const committed = answer.status < 300 && request.method.toUpperCase() === 'POST';
