@@ -86,6 +86,30 @@ export const THROTTLED_BODY = {
   message: 'The API takes fewer requests per second: retry later.',
 };
 
+/**
+ * What API Gateway's own errors say (a missing or wrong API key or signature, a Lambda that
+ * timed out): the API's error shape, with API Gateway's error type as the code
+ * (`INVALID_API_KEY`, `MISSING_AUTHENTICATION_TOKEN`, `ACCESS_DENIED`, `INTEGRATION_TIMEOUT`…)
+ * and its message, instead of a bare `{"message": …}`.
+ */
+export const GATEWAY_ERROR_TEMPLATE =
+  '{"error":"$context.error.responseType","message":$context.error.messageString}';
+
+/**
+ * The CORS header of API Gateway's own answers, so that a page can read them: the one origin
+ * or `*` as is; with several, the request's origin is echoed (the body is an error, never data).
+ */
+function gatewayCorsHeaders(origins: readonly string[]): Record<string, string> {
+  const [only] = origins;
+  if (only === undefined) return {};
+  if (origins.includes('*')) return { 'Access-Control-Allow-Origin': "'*'" };
+  if (origins.length === 1) return { 'Access-Control-Allow-Origin': `'${only}'` };
+  return {
+    'Access-Control-Allow-Origin': 'method.request.header.origin',
+    Vary: "'Origin'",
+  };
+}
+
 /** The request headers a browser page may send: the SDK's, and those of both auth modes. */
 const CORS_ALLOW_HEADERS = [
   ...SDK_HEADERS,
@@ -366,12 +390,26 @@ export class EventStoreStack extends Stack {
     });
     // LambdaRestApi adds an output of its own (`ApiEndpoint<hash>`); `ApiEndpoint` below replaces it.
     this.api.node.tryRemoveChild('Endpoint');
-    // API Gateway's own 429 says `{"message": "Too Many Requests"}`; the API's errors have a code.
+    // API Gateway's own errors say `{"message": "Too Many Requests"}`; the API's have a code.
+    const corsHeaders = gatewayCorsHeaders(corsOrigins);
+    const responseHeaders =
+      Object.keys(corsHeaders).length === 0 ? {} : { responseHeaders: corsHeaders };
     this.api.addGatewayResponse('Throttled', {
       type: apigateway.ResponseType.THROTTLED,
       statusCode: '429',
+      ...responseHeaders,
       templates: { 'application/json': JSON.stringify(THROTTLED_BODY) },
     });
+    for (const [responseId, type] of [
+      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX],
+      ['Default5xx', apigateway.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      this.api.addGatewayResponse(responseId, {
+        type,
+        ...responseHeaders,
+        templates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+      });
+    }
     if (props.auth === 'api-key') {
       const plan = this.api.addUsagePlan('UsagePlan', {
         description: 'Elastic Event Store API clients',

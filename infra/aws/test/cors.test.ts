@@ -64,6 +64,37 @@ describe('CORS', () => {
     expect(api).toMatch(/^ApiFunction/);
   });
 
+  it("lets pages read API Gateway's own errors (a wrong key, a throttle)", () => {
+    const headersOf = (origins: readonly string[]) => {
+      const { template: t } = synth('iam', {
+        bundle: false,
+        validate: false,
+        corsOrigins: origins,
+      });
+      const responses = Object.values(t.findResources('AWS::ApiGateway::GatewayResponse'));
+      expect(responses).toHaveLength(3);
+      const parameters = responses.map(
+        (r) =>
+          (r as { Properties: { ResponseParameters?: unknown } }).Properties.ResponseParameters,
+      );
+      // THROTTLED, DEFAULT_4XX and DEFAULT_5XX alike.
+      expect(new Set(parameters.map((p) => JSON.stringify(p))).size).toBe(1);
+      return parameters[0];
+    };
+    // Several origins: the page's own is echoed, as a static value can name only one.
+    expect(headersOf(ORIGINS)).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.origin',
+      'gatewayresponse.header.Vary': "'Origin'",
+    });
+    expect(headersOf(['https://app.example.com'])).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+    });
+    expect(headersOf(['*'])).toEqual({
+      'gatewayresponse.header.Access-Control-Allow-Origin': "'*'",
+    });
+    expect(headersOf([])).toBeUndefined();
+  });
+
   it('refuses an origin that is none', () => {
     expect(
       () =>

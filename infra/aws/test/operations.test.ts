@@ -2,7 +2,11 @@ import { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { deployOptions } from '../lib/context.js';
-import { EventStoreStack, THROTTLED_BODY } from '../lib/event-store-stack.js';
+import {
+  EventStoreStack,
+  GATEWAY_ERROR_TEMPLATE,
+  THROTTLED_BODY,
+} from '../lib/event-store-stack.js';
 import { logicalId, resourceOf, synth } from './synth.js';
 
 /*
@@ -58,6 +62,21 @@ describe('the API throttle', () => {
         ResponseTemplates: { 'application/json': JSON.stringify(THROTTLED_BODY) },
       });
     }
+  });
+
+  it("words API Gateway's other errors in the API error shape, with their type as the code", () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      plain.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': GATEWAY_ERROR_TEMPLATE },
+      });
+    }
+    // What API Gateway makes of the template for a wrong API key, its message being quoted.
+    const body = GATEWAY_ERROR_TEMPLATE.replace(
+      '$context.error.responseType',
+      'INVALID_API_KEY',
+    ).replace('$context.error.messageString', JSON.stringify('Forbidden'));
+    expect(JSON.parse(body)).toEqual({ error: 'INVALID_API_KEY', message: 'Forbidden' });
   });
 
   it.each([
