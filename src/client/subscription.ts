@@ -50,6 +50,12 @@ export interface SubscriptionOptions {
   readonly maxRetryDelayMs?: number | undefined;
   /** Called on each lost connection, before the wait. */
   readonly onReconnect?: ((info: ReconnectInfo) => void) | undefined;
+  /**
+   * Most reconnection attempts in a row, with no healthy connection between them, before the
+   * iteration throws the last failure instead of waiting again: 0 throws on the first one.
+   * Default: no limit, as an `EventSource` keeps trying.
+   */
+  readonly maxReconnectAttempts?: number | undefined;
 }
 
 /** One SSE resource and how its messages become typed values. */
@@ -189,13 +195,22 @@ const errorEvent = (status: number, data: string): EesClientError => {
  * message or a heartbeat), and at least as long as a refusing answer's `Retry-After` (a 503
  * `TOO_MANY_SUBSCRIBERS` says 5 s), all capped by `maxRetryDelayMs`. A 4xx answer other than
  * 408/429 ends the iteration with the `EesClientError`: asking again would get the same answer.
+ * So does a failure past `maxReconnectAttempts` failures in a row, with that failure.
  */
 export async function* follow<T>(
   transport: Transport,
   channel: Channel<T>,
   options: SubscriptionOptions = {},
 ): AsyncGenerator<T, void, undefined> {
-  const { signal, maxRetryDelayMs = DEFAULT_MAX_RETRY_DELAY_MS, onReconnect } = options;
+  const {
+    signal,
+    maxRetryDelayMs = DEFAULT_MAX_RETRY_DELAY_MS,
+    onReconnect,
+    maxReconnectAttempts = Number.POSITIVE_INFINITY,
+  } = options;
+  if (!(maxReconnectAttempts >= 0)) {
+    throw new RangeError(`maxReconnectAttempts must be 0 or more, got ${maxReconnectAttempts}.`);
+  }
   const stop = new AbortController();
   const abort = () => {
     stop.abort();
@@ -243,6 +258,7 @@ export async function* follow<T>(
       }
       if (isAborted(stop.signal)) return;
       failures += 1;
+      if (failures > maxReconnectAttempts) throw failure;
       // At least 1 ms before doubling: a server advising `retry: 0` still gets backed off from.
       const backOffMs = Math.max(retryMs, 1) * 2 ** (failures - 1);
       const delayMs = Math.min(Math.max(backOffMs, askedToWaitMs), maxRetryDelayMs);

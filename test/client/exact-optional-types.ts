@@ -37,6 +37,7 @@ export const options = ({ number, text, signal }: Given) => {
     after: text,
     maxRetryDelayMs: number,
     onReconnect: undefined,
+    maxReconnectAttempts: undefined,
   };
   const global: GlobalSubscriptionOptions = { ...subscription, checkpoint: number };
   const stream: StreamSubscriptionOptions = { ...subscription, from: number };

@@ -532,6 +532,69 @@ describe('stopping', () => {
     expect(recording.requests).toHaveLength(0);
   });
 
+  it('gives up on a server it cannot reach after maxReconnectAttempts, with the last failure', async () => {
+    // A port nothing listens on any more.
+    const gone = createServer();
+    await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+    const { port } = gone.address() as AddressInfo;
+    await new Promise<void>((resolve) => {
+      gone.close(() => {
+        resolve();
+      });
+    });
+    const reconnects: ReconnectInfo[] = [];
+    const unreachable = createClient({ url: `http://127.0.0.1:${port}` });
+    const subscription = unreachable.subscribe({
+      signal: controller.signal,
+      maxRetryDelayMs: 5,
+      maxReconnectAttempts: 2,
+      onReconnect: (info) => reconnects.push(info),
+    });
+    const failure = await subscription.next().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect(String((failure as TypeError).cause)).toContain('ECONNREFUSED');
+    expect(reconnects.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(String(reconnects[1]?.error)).toContain('fetch failed');
+    // 0: the first failure ends it.
+    const once = unreachable.subscribeEvents({
+      maxReconnectAttempts: 0,
+      signal: controller.signal,
+    });
+    await expect(once.next()).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('counts only failures in a row: a healthy connection starts the count again', async () => {
+    const refused = () =>
+      Response.json({ error: 'STORE_UNAVAILABLE', message: 'later' }, { status: 503 });
+    const { fetch, requests } = scriptedFetch([
+      refused,
+      refused,
+      'retry: 1\n: connected\n\nevent: changeset\nid: 0\ndata: {"stream_id":"a","changeset_id":1,"events":[],"metadata":{},"checkpoint":0}\n\n',
+      refused,
+      refused,
+      refused,
+    ]);
+    const subscription = createClient({ url: 'http://ees.test', fetch }).subscribe({
+      signal: controller.signal,
+      maxRetryDelayMs: 5,
+      maxReconnectAttempts: 2,
+    });
+    const received: string[] = [];
+    const failure = await (async () => {
+      for await (const message of subscription) received.push(message.position);
+    })().catch((error: unknown) => error);
+    expect(received).toEqual(['0']);
+    expect(failure).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    // Two refusals, the healthy connection (whose end is the first failure of the new count),
+    // two refusals: without the new count, the end of the healthy one would have been the third.
+    expect(requests).toHaveLength(5);
+  });
+
+  it.each([-1, Number.NaN])('refuses maxReconnectAttempts %s', async (bad) => {
+    const subscription = client.subscribe({ maxReconnectAttempts: bad, signal: controller.signal });
+    await expect(subscription.next()).rejects.toThrow(/maxReconnectAttempts must be 0 or more/);
+  });
+
   it('throws the EesClientError of a 4xx answer instead of retrying', async () => {
     const recording = droppingFetch([]);
     const strict = createClient({ url: server.url, fetch: recording.fetch });
