@@ -420,6 +420,27 @@ describe('two connections on one file', () => {
     });
   });
 
+  it('a projection save waits for another connection’s lock too, the event loop running', async () => {
+    const file = freshFile();
+    await withStore({ filename: file }, async (store) => {
+      await store.writeProjection('p', { checkpoint: 1, state: { n: 1 } }, undefined);
+      // What a second `ees serve` on the file does between its commits: hold the write lock.
+      const holder = holdWriteLock(file, { journalMode: 'WAL', holdMs: 300, sql: 'SELECT 1' });
+      const loop = watchEventLoop(10);
+      let longestGap: number;
+      try {
+        // Before, this failed with STORE_UNAVAILABLE after the serving connection's 10 ms.
+        expect(await store.writeProjection('p', { checkpoint: 2, state: { n: 2 } }, 1)).toBe(true);
+      } finally {
+        const { longest, running } = loop.stop();
+        longestGap = Math.max(longest, running);
+      }
+      await holder;
+      expect(longestGap).toBeLessThan(250);
+      expect(await store.readProjection('p')).toEqual({ checkpoint: 2, state: { n: 2 } });
+    });
+  });
+
   it('a lock held past the busy timeout becomes the retryable STORE_UNAVAILABLE', () => {
     const busy = new Database.SqliteError('database is locked', 'SQLITE_BUSY');
     const mapped = toStoreError(busy);

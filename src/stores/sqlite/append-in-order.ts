@@ -1,15 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Changeset } from '../../core/index.js';
 import { EMPTY_STREAM, followInOrder } from '../../core/index.js';
 import type { InsertParams } from './commit.js';
 import { insertChangesetSql } from './commit.js';
-import { BUSY_TIMEOUT_MS } from './open.js';
-import { isBusy, toStoreError } from './sqlite-errors.js';
+import { writeWhenUnlocked } from './open.js';
+import { toStoreError } from './sqlite-errors.js';
 import { prepareStreamHead } from './stream-head.js';
-
-/** How long to wait before trying again when another connection holds the write lock. */
-const BUSY_PAUSE_MS = 10;
 
 /**
  * `EventStore.appendInOrder`: one `BEGIN IMMEDIATE` transaction (the write lock taken before
@@ -39,14 +35,10 @@ export function prepareAppendInOrder(
     return true;
   });
   return async (changesets) => {
-    const deadline = Date.now() + BUSY_TIMEOUT_MS;
-    for (;;) {
-      try {
-        return append.immediate(changesets);
-      } catch (error) {
-        if (!isBusy(error) || Date.now() >= deadline) throw toStoreError(error);
-      }
-      await sleep(BUSY_PAUSE_MS);
+    try {
+      return await writeWhenUnlocked(() => append.immediate(changesets));
+    } catch (error) {
+      throw toStoreError(error);
     }
   };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { setTimeout as pause } from 'node:timers/promises';
 import { isBusy } from './sqlite-errors.js';
 
 export type Synchronous = 'FULL' | 'NORMAL' | 'EXTRA';
@@ -21,6 +22,26 @@ export const BUSY_TIMEOUT_MS = 5000;
  * `BUSY_TIMEOUT_MS` have passed.
  */
 export const SERVING_BUSY_TIMEOUT_MS = 10;
+
+/** How long to wait before trying again when another connection holds the write lock. */
+export const BUSY_RETRY_EVERY_MS = 10;
+
+/**
+ * Runs one write on the serving connection, trying again every `BUSY_RETRY_EVERY_MS` while
+ * another connection (another process on the file) holds the write lock, the event loop
+ * running in between, for up to `BUSY_TIMEOUT_MS`; then it throws SQLite's busy error.
+ */
+export async function writeWhenUnlocked<T>(write: () => T): Promise<T> {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return write();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    await pause(BUSY_RETRY_EVERY_MS);
+  }
+}
 
 export const isInMemory = (filename: string): boolean => filename === ':memory:' || filename === '';
 

@@ -8,7 +8,14 @@ import { createGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Synchronous } from './open.js';
-import { BUSY_TIMEOUT_MS, SERVING_BUSY_TIMEOUT_MS, isInMemory, openDatabase } from './open.js';
+import {
+  BUSY_RETRY_EVERY_MS,
+  BUSY_TIMEOUT_MS,
+  SERVING_BUSY_TIMEOUT_MS,
+  isInMemory,
+  openDatabase,
+  writeWhenUnlocked,
+} from './open.js';
 import { prepareReadProjection, prepareWriteProjection } from './projections.js';
 import { prepareReadChangesets } from './read-changesets.js';
 import { prepareReadEvents } from './read-events.js';
@@ -46,9 +53,6 @@ export interface SqliteStoreOptions {
  * processes on one host, may share the file safely, but SQLite is not a server: serving one
  * store from several machines is not supported.
  */
-/** Pause between attempts of a batch that SQLite refused for a lock at once. */
-const BUSY_RETRY_EVERY_MS = 20;
-
 const CAPABILITIES: StoreCapabilities = {
   checkpointsAtCommit: true,
   sharedAcrossProcesses: false,
@@ -153,7 +157,14 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
       return appended;
     },
     readProjection: (name) => settle(() => readProjection(name)),
-    writeProjection: (name, next, previous) => settle(() => writeProjection(name, next, previous)),
+    // Another process on the file may hold the write lock for a while (its commits' fsync).
+    writeProjection: async (name, next, previous) => {
+      try {
+        return await writeWhenUnlocked(() => writeProjection(name, next, previous));
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
     watch: changes.watch,
     // SQLite checkpoints the WAL into the database file when its last connection closes.
     close: () =>
