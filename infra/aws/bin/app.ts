@@ -1,6 +1,6 @@
 /**
  * The CDK app: `npx cdk deploy [-c auth=iam|api-key] [-c stackName=...] [-c corsOrigins=...]
- * [-c throttleRate=N -c throttleBurst=N] [-c accessLogs=true]` from infra/aws (see
+ * [-c throttleRate=N -c throttleBurst=N] [-c accessLogs=true] [-c encryptTopics=true]` from infra/aws (see
  * lib/context.ts). Environment-agnostic: the account and region are those of the credentials at
  * deployment.
  */

@@ -14,7 +14,7 @@ export interface DeployOptions {
  * - `stackName`: default `ElasticEventStore`;
  * - `corsOrigins`: comma-separated origins, or `*`;
  * - `throttleRate` and `throttleBurst`, together: requests per second, steady and at once;
- * - `accessLogs`: `true` or `false` (default).
+ * - `accessLogs` and `encryptTopics`: `true` or `false` (default).
  */
 export function deployOptions(context: (key: string) => unknown): DeployOptions {
   const text = (key: string): string | undefined => {
@@ -44,17 +44,21 @@ export function deployOptions(context: (key: string) => unknown): DeployOptions 
       `-c throttleRate=${String(rate)} -c throttleBurst=${String(burst)}: ${problem}`,
     );
   }
-  const accessLogs = text('accessLogs') ?? 'false';
-  if (accessLogs !== 'true' && accessLogs !== 'false') {
-    throw new Error(`-c accessLogs=${accessLogs}: expected true or false`);
-  }
+  const flag = (key: string): boolean => {
+    const value = text(key) ?? 'false';
+    if (value !== 'true' && value !== 'false') {
+      throw new Error(`-c ${key}=${value}: expected true or false`);
+    }
+    return value === 'true';
+  };
   return {
     stackName: text('stackName') ?? 'ElasticEventStore',
     props: {
       auth: auth as ApiAuth,
       corsOrigins,
       ...(throttle === undefined ? {} : { throttle }),
-      accessLogs: accessLogs === 'true',
+      accessLogs: flag('accessLogs'),
+      encryptTopics: flag('encryptTopics'),
     },
   };
 }

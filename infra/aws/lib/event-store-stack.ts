@@ -7,6 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -59,6 +60,12 @@ export interface EventStoreStackProps extends StackProps {
    * CloudWatch role, which the stack then sets (and keeps when it is destroyed).
    */
   readonly accessLogs?: boolean;
+  /**
+   * Encrypts the changesets and events topics with a KMS key of the stack (rotated yearly), in
+   * place of SNS's unencrypted storage of messages waiting for delivery. Costs a key a month;
+   * subscribers need nothing more, as SNS decrypts before it delivers.
+   */
+  readonly encryptTopics?: boolean;
 }
 
 export interface ApiThrottle {
@@ -219,9 +226,18 @@ export class EventStoreStack extends Stack {
     // Per-stream order: every message of a stream shares its group id. Deduplication ids come
     // from the publisher (content-based deduplication would drop a legitimately equal message),
     // and deduplicating per message group allows SNS's higher per-group throughput.
+    const topicKey =
+      props.encryptTopics === true
+        ? new kms.Key(this, 'TopicsKey', {
+            description: 'Elastic Event Store: encrypts the changesets and events topics',
+            enableKeyRotation: true,
+            removalPolicy: RemovalPolicy.DESTROY,
+          })
+        : undefined;
     const fifoTopic = (topicId: string) =>
       new sns.Topic(this, topicId, {
         fifo: true,
+        ...(topicKey === undefined ? {} : { masterKey: topicKey }),
         contentBasedDeduplication: false,
         fifoThroughputScope: sns.FifoThroughputScope.MESSAGE_GROUP,
         enforceSSL: true,

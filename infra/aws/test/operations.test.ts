@@ -7,7 +7,7 @@ import {
   GATEWAY_ERROR_TEMPLATE,
   THROTTLED_BODY,
 } from '../lib/event-store-stack.js';
-import { logicalId, resourceOf, synth } from './synth.js';
+import { actionsOf, logicalId, resourceOf, statementsOf, synth } from './synth.js';
 
 /*
  * What the operator chooses at deployment: a throttle on the API and its access logs. Only the
@@ -116,13 +116,52 @@ describe('access logs', () => {
   });
 });
 
+describe('encrypted topics', () => {
+  const { template } = synth('iam', { bundle: false, validate: false, encryptTopics: true });
+
+  it('encrypt both push topics with one rotated key of the stack, and not the alarm topic', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    const key = logicalId(template, 'AWS::KMS::Key', 'TopicsKey');
+    expect(resourceOf(template, key).Properties).toMatchObject({ EnableKeyRotation: true });
+    const topics = Object.values(template.findResources('AWS::SNS::Topic')).map(
+      (topic) => (topic as { Properties: Record<string, unknown> }).Properties,
+    );
+    const encrypted = topics.filter((topic) => topic.KmsMasterKeyId !== undefined);
+    expect(encrypted.map((topic) => [topic.FifoTopic, topic.KmsMasterKeyId])).toEqual([
+      [true, { 'Fn::GetAtt': [key, 'Arn'] }],
+      [true, { 'Fn::GetAtt': [key, 'Arn'] }],
+    ]);
+    expect(topics).toHaveLength(3);
+  });
+
+  it('let the publisher use the key, and no other function', () => {
+    const key = logicalId(template, 'AWS::KMS::Key', 'TopicsKey');
+    const onKey = (prefix: string) =>
+      actionsOf(
+        statementsOf(template, prefix).filter(
+          (statement) =>
+            JSON.stringify(statement.Resource) === JSON.stringify({ 'Fn::GetAtt': [key, 'Arn'] }),
+        ),
+      );
+    expect(onKey('PublisherFunction')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    for (const other of ['ApiFunction', 'IndexerFunction', 'StatisticsFunction']) {
+      expect(onKey(other)).toEqual([]);
+    }
+  });
+
+  it('are not encrypted with a key of the stack unless asked', () => {
+    plain.resourceCountIs('AWS::KMS::Key', 0);
+    plain.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.absent() });
+  });
+});
+
 describe('the -c options of cdk deploy', () => {
   const options = (context: Record<string, string>) => deployOptions((key) => context[key]);
 
   it('default to an IAM-protected stack without throttle or access logs', () => {
     expect(options({})).toEqual({
       stackName: 'ElasticEventStore',
-      props: { auth: 'iam', corsOrigins: [], accessLogs: false },
+      props: { auth: 'iam', corsOrigins: [], accessLogs: false, encryptTopics: false },
     });
   });
 
@@ -135,6 +174,7 @@ describe('the -c options of cdk deploy', () => {
         throttleRate: '100.5',
         throttleBurst: '200',
         accessLogs: 'true',
+        encryptTopics: 'true',
       }),
     ).toEqual({
       stackName: 'ees-staging',
@@ -143,6 +183,7 @@ describe('the -c options of cdk deploy', () => {
         corsOrigins: ['https://a.example', 'https://b.example'],
         throttle: { rateLimit: 100.5, burstLimit: 200 },
         accessLogs: true,
+        encryptTopics: true,
       },
     });
   });
@@ -156,6 +197,7 @@ describe('the -c options of cdk deploy', () => {
       '-c throttleRate=fast -c throttleBurst=10: throttle rate must be a number of requests per second above 0, not NaN',
     ],
     [{ accessLogs: 'yes' }, '-c accessLogs=yes: expected true or false'],
+    [{ encryptTopics: '1' }, '-c encryptTopics=1: expected true or false'],
   ])('refuse %o', (context, message) => {
     expect(() => options(context)).toThrow(message);
   });

@@ -31,6 +31,7 @@ export interface SynthOptions {
   /** The stack's `throttle` and `accessLogs`; none when left out. */
   readonly throttle?: ApiThrottle;
   readonly accessLogs?: boolean;
+  readonly encryptTopics?: boolean;
 }
 
 /**
@@ -50,6 +51,7 @@ export function synth(auth: ApiAuth, options: SynthOptions): Synthesized {
     ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
     ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
     ...(options.accessLogs === undefined ? {} : { accessLogs: options.accessLogs }),
+    ...(options.encryptTopics === undefined ? {} : { encryptTopics: options.encryptTopics }),
   });
   return { stack, template: Template.fromStack(stack), outdir };
 }
