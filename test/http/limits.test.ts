@@ -602,6 +602,84 @@ describe('over a real server', () => {
     expect(await store.readChangesets('fits-false', {})).toHaveLength(1);
   });
 
+  /**
+   * One raw connection: `send` writes, `answers` waits for the n-th complete response (bodies
+   * are small JSON with Content-Length), `closed` resolves when the server closes it.
+   */
+  const rawConnection = (url: string) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    let onData: () => void = () => undefined;
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      onData();
+    });
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        resolve();
+      });
+    });
+    const statuses = () => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    return {
+      send: (bytes: string) => socket.write(bytes),
+      answers: (count: number) =>
+        new Promise<number[]>((resolve) => {
+          onData = () => {
+            if (statuses().length >= count && text.endsWith('}')) resolve(statuses());
+          };
+          onData();
+        }),
+      closed,
+      isClosed: () => socket.destroyed || socket.readyState === 'closed',
+      end: () => socket.destroy(),
+    };
+  };
+  const commitHead = (stream: string, length: number) =>
+    `POST /streams/${stream} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+  const version = 'GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+
+  it('reads the rest of a body it answered 413 early, so the answer arrives and the connection serves on', async () => {
+    const url = await start(['--max-changeset-bytes', '100']);
+    const connection = rawConnection(url);
+    const length = 1_000_000;
+    // The first 64 KiB, well past the 400-byte cap: the 413 comes before the rest is sent.
+    connection.send(commitHead('big', length) + ' '.repeat(65_536));
+    expect(await connection.answers(1)).toEqual([413]);
+    // A client that sends the whole body before it reads (Node's fetch) writes on, unharmed,
+    // and the same connection carries the next request.
+    connection.send(' '.repeat(length - 65_536));
+    connection.send(version);
+    expect(await connection.answers(2)).toEqual([413, 200]);
+    expect(connection.isClosed()).toBe(false);
+    connection.end();
+    expect(await store.readChangesets('big', {})).toBeUndefined();
+  });
+
+  it('answers 413, not a reset, to fetch sending a body 50 times the raw cap', async () => {
+    const url = await start([]);
+    const body = JSON.stringify({ events: [{ pad: 'x'.repeat(20_000_000) }] });
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${url}/streams/huge`, { method: 'POST', body });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: 'CHANGESET_TOO_LARGE' });
+    }
+  });
+
+  it('closes the connection instead when the rest of the body keeps coming', async () => {
+    // @hono/node-server reads an unread body for up to 500 ms (and 64 MiB), then closes.
+    const url = await start(['--max-changeset-bytes', '100']);
+    const slow = rawConnection(url);
+    const started = performance.now();
+    slow.send(commitHead('c', 100_000) + ' '.repeat(1000));
+    expect(await slow.answers(1)).toEqual([413]);
+    await slow.closed;
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(await store.readGlobal(0, 10)).toEqual([]);
+  });
+
   it('applies --max-header-bytes and --max-url-bytes', async () => {
     const url = await start(['--max-header-bytes', '4096', '--max-url-bytes', '1024']);
     expect((await rawGet(url, '/version', { 'x-pad': 'h'.repeat(3000) })).status).toBe(200);

@@ -62,8 +62,10 @@ export const commitRoute: RouteModule = (app, { store, limits }) => {
     limitBodyBytes({
       maxBytes: maxBodyBytes,
       onTooLarge: (c) => {
-        // The rest of the body is never read: the connection cannot carry another request.
-        c.header('Connection', 'close');
+        // No `Connection: close`: @hono/node-server reads and discards the rest of the body
+        // (for up to 500 ms and 64 MiB), so that a client that sends its whole body before it
+        // reads (Node's fetch) gets this answer instead of a reset, on a connection that
+        // serves on. API Gateway has read the body already.
         const streamId = c.req.param('stream_id') ?? '';
         return c.json(
           errorBody(errors.changesetTooLarge(streamId, 'request body', maxBodyBytes)),
